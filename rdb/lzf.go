@@ -72,7 +72,7 @@ func LZFDecompress(in []byte, outLen int) ([]byte, error) {
 var lzfTables = sync.Pool{New: func() any { return new([lzfHSize]int32) }}
 
 func lzfIdx(h uint32) uint32 {
-	return ((h ^ (h << 5)) >> (3*8 - lzfHLog) - h*5) & (lzfHSize - 1)
+	return ((h^(h<<5))>>(3*8-lzfHLog) - h*5) & (lzfHSize - 1)
 }
 
 // LZFCompress compresses in into at most maxOut bytes, following liblzf's
