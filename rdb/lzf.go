@@ -110,7 +110,19 @@ func LZFCompress(in []byte, maxOut int) []byte {
 			}
 			out[op-lit-1] = byte(lit - 1)
 			op -= b2i(lit == 0)
-			for {
+			// liblzf's unrolled first 16 steps ignore maxLen (they may match
+			// up to the input's end); mirrored for identical output.
+			matched := false
+			if maxLen > 16 {
+				for k := 0; k < 16; k++ {
+					n++
+					if in[ref+n] != in[ip+n] {
+						matched = true
+						break
+					}
+				}
+			}
+			for !matched {
 				n++
 				if n >= maxLen || in[ref+n] != in[ip+n] {
 					break
