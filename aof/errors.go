@@ -106,8 +106,12 @@ type Truncation struct {
 
 func (t *Truncation) String() string {
 	if t.Incomplete {
-		return fmt.Sprintf("!!! Warning: short read while loading the AOF file %s!!! Truncating the AOF %s at offset %d (size %d, %d complete commands of an open MULTI dropped)",
-			t.File, t.File, t.ValidLen, t.Size, t.Dropped)
+		s := fmt.Sprintf("!!! Warning: short read while loading the AOF file %s!!! Truncating the AOF %s at offset %d (size %d)",
+			t.File, t.File, t.ValidLen, t.Size)
+		if t.Dropped > 0 {
+			s += fmt.Sprintf("; %d commands of an unterminated MULTI dropped", t.Dropped)
+		}
+		return s
 	}
 	return fmt.Sprintf("Revert incomplete MULTI/EXEC transaction in AOF file %s: truncating at offset %d (size %d, %d commands dropped)",
 		t.File, t.ValidLen, t.Size, t.Dropped)
