@@ -74,6 +74,9 @@ func render(e Entry) string {
 
 func quoteArg(a []byte) string {
 	s := string(a)
+	if s == "" {
+		return `""`
+	}
 	for _, c := range a {
 		if c <= ' ' || c > '~' || c == '"' || c == '|' {
 			return strconv.Quote(s)
