@@ -47,7 +47,10 @@ func (e *Error) Error() string {
 		}
 		return b.String()
 	case ErrManifest:
-		fmt.Fprintf(&b, "Invalid AOF manifest %s", e.File)
+		b.WriteString("Invalid AOF manifest")
+		if e.File != "" {
+			b.WriteString(" " + e.File)
+		}
 		if e.Line > 0 {
 			fmt.Fprintf(&b, " at line %d", e.Line)
 		}

@@ -126,6 +126,9 @@ func (w *DirWriter) Commit() (*Manifest, error) {
 		return nil, err
 	}
 	m := &Manifest{Base: w.base, Incr: []ManifestFile{*w.incr}}
+	if err := m.Validate(); err != nil {
+		return nil, fmt.Errorf("aof: manifest Redis would refuse: %w", err)
+	}
 	if err := w.writeFile(ManifestName(w.fileName), func(wr io.Writer) error {
 		_, err := wr.Write(m.Bytes())
 		return err
