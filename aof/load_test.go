@@ -39,7 +39,7 @@ func TestLoadDirRules(t *testing.T) {
 		{name: "several incr in manifest order, history skipped",
 			files: map[string]string{
 				"appendonly.aof.manifest": "file b.aof seq 1 type b\nfile h.aof seq 1 type h\nfile i1.aof seq 1 type i\nfile i3.aof seq 3 type i\n",
-				"b.aof": set("a"), "h.aof": "garbage that would fail", "i1.aof": set("b"), "i3.aof": set("c")},
+				"b.aof":                   set("a"), "h.aof": "garbage that would fail", "i1.aof": set("b"), "i3.aof": set("c")},
 			want: []string{"db0 SET a v", "db0 SET b v", "db0 SET c v"}, loaded: []string{"b.aof", "i1.aof", "i3.aof"}},
 		{name: "db resets to 0 per file", files: map[string]string{"appendonly.aof.manifest": twoFiles,
 			"b.aof": resp("SELECT", "4") + set("a"), "i.aof": set("b")},
