@@ -11,8 +11,8 @@ const (
 	ExtHeaderLen  = 8    // length u32 + type u16 + unused u16
 	FailLen       = HeaderLen + NameLen
 	UpdateLen     = HeaderLen + 8 + NameLen + SlotBitmapLen // 4352
-	NameLen       = 40 // CLUSTER_NAMELEN
-	IPLen         = 46 // NET_IP_STR_LEN
+	NameLen       = 40                                      // CLUSTER_NAMELEN
+	IPLen         = 46                                      // NET_IP_STR_LEN
 	SlotCount     = 16384
 	SlotBitmapLen = SlotCount / 8
 	publishFixed  = 8  // channel_len + message_len

@@ -96,8 +96,8 @@ func TestDecodeAccepted(t *testing.T) {
 			}},
 		{"nonzero reserved and padding bytes", mutate(t, "ping-2.bin", func(b []byte) []byte {
 			b[2216], b[2254], b[2168+45] = 1, 2, 3 // notused1, mflags[1], last myip byte
-			b[2256+103] = 4                          // gossip notused1
-			b[2568+6] = 5                            // extension unused
+			b[2256+103] = 4                        // gossip notused1
+			b[2568+6] = 5                          // extension unused
 			return b
 		}), func(t *testing.T, m *Message) {
 			if m.Header.NotUsed1[0] != 1 || m.Gossip[0].NotUsed1 != 4 || m.Extensions[0].Unused != 5<<8 {
