@@ -109,6 +109,9 @@ func (c *Config) parse(e *entry, args []string) (any, string) {
 	case Bool:
 		switch strings.ToLower(args[0]) {
 		case "yes":
+			if p.Name == "activedefrag" { // Debian's redis-server is built without it
+				return nil, "Active defragmentation cannot be enabled: it requires a Redis server compiled with a modified Jemalloc like the one shipped by default with the Redis source distribution"
+			}
 			return true, ""
 		case "no":
 			return false, ""
@@ -119,8 +122,11 @@ func (c *Config) parse(e *entry, args []string) (any, string) {
 		if err != "" {
 			return nil, err
 		}
-		if p.Name == "hz" { // updateHZ: out-of-range hz is clamped, not refused
+		switch p.Name {
+		case "hz": // updateHZ: out-of-range hz is clamped, not refused
 			v = min(max(v, 1), 500)
+		case "repl-backlog-size": // resizeReplicationBacklog's 16kb floor
+			v = max(v, 16*1024)
 		}
 		return v, ""
 	case Enum:

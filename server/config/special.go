@@ -215,7 +215,11 @@ func string2d(s string) (float64, bool) {
 	if s == "" || isSpace(s[0]) || strings.ContainsRune(s, '_') {
 		return 0, false
 	}
-	f, err := strconv.ParseFloat(s, 64)
+	t := s
+	if h := strings.TrimLeft(s, "+-"); len(h) > 2 && (h[:2] == "0x" || h[:2] == "0X") && !strings.ContainsAny(h, "pP") {
+		t += "p0" // strtod takes hex floats without an exponent, Go does not
+	}
+	f, err := strconv.ParseFloat(t, 64)
 	if err != nil || math.IsNaN(f) {
 		return 0, false
 	}
