@@ -120,8 +120,9 @@ func (w *Writer) SelectDB(db int, keys, expires uint64) error {
 	return w.err
 }
 
-// WriteEntry writes one key: expire, idle/freq when set (≥ 0), type, key,
-// value. A SELECTDB is emitted when e.DB differs from the current db.
+// WriteEntry writes one key: expire, idle or freq, type, key, value. Zero
+// or negative ExpireAt, Idle and Freq mean "none" (so a zero Entry has no
+// TTL). A SELECTDB is emitted when en.DB differs from the current db.
 func (w *Writer) WriteEntry(en *Entry) error {
 	if w.err != nil {
 		return w.err
@@ -143,14 +144,14 @@ func (w *Writer) WriteEntry(en *Entry) error {
 	v := w.begin()
 	v.object(&en.Object)
 	p := encoder{buf: make([]byte, 0, 32+len(en.Key)), compress: w.Compress}
-	if en.ExpireAt >= 0 {
+	if en.ExpireAt > 0 {
 		p.byte(opExpireTimeMs)
 		p.i64le(en.ExpireAt)
 	}
-	if en.Idle >= 0 {
+	if en.Idle > 0 {
 		p.byte(opIdle)
 		p.length(uint64(en.Idle))
-	} else if en.Freq >= 0 {
+	} else if en.Freq > 0 {
 		p.byte(opFreq)
 		p.byte(byte(min(en.Freq, 255)))
 	}

@@ -78,7 +78,8 @@ func sampleEntries() []*Entry {
 		{Key: []byte("h:longval"), Object: Object{Kind: KindHash, Hash: []Field{{[]byte("f"), bytes.Repeat([]byte("v"), 100)}}}},
 		{Key: []byte("st:large"), Object: Object{Kind: KindStream, Stream: stream}},
 		{Key: []byte("st:empty"), Object: Object{Kind: KindStream, Stream: &Stream{LastID: StreamID{5, 5}, Groups: []StreamGroup{{Name: []byte("g"), EntriesRead: -1}}}}},
-		{DB: 3, Key: []byte("other-db"), Object: Object{Kind: KindString, Str: []byte("x")}, Idle: -1, Freq: -1},
+		{DB: 3, Key: []byte("other-db"), Object: Object{Kind: KindString, Str: []byte("x")}, Idle: 77},
+		{DB: 3, Key: []byte("lfu"), Object: Object{Kind: KindString, Str: []byte("y")}, Freq: 9},
 	}
 }
 
