@@ -2,7 +2,6 @@ package cmdmeta
 
 import (
 	_ "embed"
-	"encoding/json"
 	"fmt"
 	"sort"
 	"strings"
@@ -45,33 +44,30 @@ func init() {
 	sort.Slice(all, func(i, j int) bool { return all[i].Name < all[j].Name })
 }
 
+// parseCommands reads the layout internal/gen writes (see writeCommands there).
 func parseCommands(data []byte) ([]*Command, error) {
-	var file struct {
-		Commands []struct {
-			Name string          `json:"name"`
-			Info json.RawMessage `json:"info"`
-			Docs json.RawMessage `json:"docs"`
-		} `json:"commands"`
-	}
-	if err := json.Unmarshal(data, &file); err != nil {
+	file, err := valjson.Unmarshal(data)
+	if err != nil {
 		return nil, err
 	}
-	var out []*Command
-	for _, e := range file.Commands {
-		info, err := valjson.Unmarshal(e.Info)
-		if err != nil {
-			return nil, fmt.Errorf("%s info: %w", e.Name, err)
+	if v, _ := mapGet(file, "redis_version"); v.Str != "7.0.15" {
+		return nil, fmt.Errorf("redis_version %q", v.Str)
+	}
+	list, _ := mapGet(file, "commands")
+	if len(list.Elems) == 0 {
+		return nil, fmt.Errorf("no commands")
+	}
+	out := make([]*Command, 0, len(list.Elems))
+	for _, e := range list.Elems {
+		if e.Kind != resp.KindArray || len(e.Elems) != 3 {
+			return nil, fmt.Errorf("entry is not [name, info, docs]")
 		}
-		docs, err := valjson.Unmarshal(e.Docs)
+		c, err := newCommand(e.Elems[1], e.Elems[2], nil)
 		if err != nil {
-			return nil, fmt.Errorf("%s docs: %w", e.Name, err)
+			return nil, fmt.Errorf("%s: %w", e.Elems[0].Str, err)
 		}
-		c, err := newCommand(info, docs, nil)
-		if err != nil {
-			return nil, fmt.Errorf("%s: %w", e.Name, err)
-		}
-		if c.Name != e.Name {
-			return nil, fmt.Errorf("entry %q holds command %q", e.Name, c.Name)
+		if c.Name != e.Elems[0].Str {
+			return nil, fmt.Errorf("entry %q holds command %q", e.Elems[0].Str, c.Name)
 		}
 		out = append(out, c)
 	}

@@ -97,7 +97,8 @@ func run(addr string) error {
 	return writeReplies(c2, c3, docs)
 }
 
-// writeCommands stores one line per top-level command, sorted by name.
+// writeCommands stores the table as one valjson value, {"%":["redis_version", "7.0.15",
+// "commands", [[name, info, docs], ...]]}, one line per top-level command sorted by name.
 func writeCommands(infos, docs resp.Value) error {
 	if infos.Kind != resp.KindArray || docs.Kind != resp.KindMap {
 		return fmt.Errorf("unexpected COMMAND/COMMAND DOCS reply kinds %d/%d", infos.Kind, docs.Kind)
@@ -124,7 +125,7 @@ func writeCommands(infos, docs resp.Value) error {
 		sortSubcommands(e.info, e.docs)
 	}
 	var b bytes.Buffer
-	b.WriteString("{\"redis_version\":\"7.0.15\",\"commands\":[\n")
+	b.WriteString("{\"%\":[\"redis_version\",\"7.0.15\",\"commands\",[\n")
 	for i, e := range es {
 		iv, err := valjson.Marshal(e.info)
 		if err != nil {
@@ -134,13 +135,13 @@ func writeCommands(infos, docs resp.Value) error {
 		if err != nil {
 			return err
 		}
-		fmt.Fprintf(&b, "{\"name\":%q,\"info\":%s,\"docs\":%s}", e.name, iv, dv)
+		fmt.Fprintf(&b, "[%q,%s,%s]", e.name, iv, dv)
 		if i < len(es)-1 {
 			b.WriteByte(',')
 		}
 		b.WriteByte('\n')
 	}
-	b.WriteString("]}\n")
+	b.WriteString("]]}\n")
 	return os.WriteFile("commands.json", b.Bytes(), 0o644)
 }
 

@@ -12,6 +12,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"strconv"
+	"unicode/utf8"
 
 	"github.com/slotdb/slotdb/server/resp"
 )
@@ -26,7 +27,12 @@ func Marshal(v resp.Value) ([]byte, error) {
 }
 
 func encode(b *bytes.Buffer, v resp.Value) error {
+	var bad error
 	str := func(s string) {
+		if !utf8.ValidString(s) {
+			// encoding/json would silently replace the bytes.
+			bad = fmt.Errorf("valjson: string %q is not valid UTF-8", s)
+		}
 		q, _ := json.Marshal(s)
 		b.Write(q)
 	}
@@ -89,105 +95,209 @@ func encode(b *bytes.Buffer, v resp.Value) error {
 	default:
 		return fmt.Errorf("valjson: unknown kind %d", v.Kind)
 	}
-	return nil
+	return bad
 }
 
-// Unmarshal decodes what Marshal produced.
+// Unmarshal decodes what Marshal produced. It is a small hand-written scanner rather than
+// encoding/json into interface values, which was ten times slower on the embedded table.
 func Unmarshal(data []byte) (resp.Value, error) {
-	d := json.NewDecoder(bytes.NewReader(data))
-	d.UseNumber()
-	var raw any
-	if err := d.Decode(&raw); err != nil {
-		return resp.Value{}, fmt.Errorf("valjson: %w", err)
+	d := decoder{b: data}
+	v, err := d.value(0)
+	if err != nil {
+		return resp.Value{}, err
 	}
-	return FromAny(raw)
+	d.space()
+	if d.i != len(d.b) {
+		return resp.Value{}, d.errf("trailing data")
+	}
+	return v, nil
 }
 
-// FromAny converts a value decoded by encoding/json (with UseNumber) into a resp.Value.
-func FromAny(raw any) (resp.Value, error) {
-	switch x := raw.(type) {
-	case nil:
-		return resp.Value{Kind: resp.KindNull}, nil
-	case string:
-		return resp.Value{Kind: resp.KindBulk, Str: x}, nil
-	case json.Number:
-		n, err := strconv.ParseInt(string(x), 10, 64)
-		if err != nil {
-			return resp.Value{}, fmt.Errorf("valjson: bad integer %q", x)
+// maxDepth bounds recursion on hostile input.
+const maxDepth = 64
+
+type decoder struct {
+	b []byte
+	i int
+}
+
+func (d *decoder) errf(format string, args ...any) error {
+	return fmt.Errorf("valjson: offset %d: %s", d.i, fmt.Sprintf(format, args...))
+}
+
+func (d *decoder) space() {
+	for d.i < len(d.b) {
+		switch d.b[d.i] {
+		case ' ', '\t', '\n', '\r':
+			d.i++
+		default:
+			return
 		}
+	}
+}
+
+func (d *decoder) lit(s string) bool {
+	if bytes.HasPrefix(d.b[d.i:], []byte(s)) {
+		d.i += len(s)
+		return true
+	}
+	return false
+}
+
+func (d *decoder) value(depth int) (resp.Value, error) {
+	if depth > maxDepth {
+		return resp.Value{}, d.errf("nested too deep")
+	}
+	d.space()
+	if d.i >= len(d.b) {
+		return resp.Value{}, d.errf("unexpected end")
+	}
+	switch c := d.b[d.i]; {
+	case c == '"':
+		s, err := d.str()
+		return resp.Value{Kind: resp.KindBulk, Str: s}, err
+	case c == '-' || (c >= '0' && c <= '9'):
+		j := d.i + 1
+		for j < len(d.b) && d.b[j] >= '0' && d.b[j] <= '9' {
+			j++
+		}
+		n, err := strconv.ParseInt(string(d.b[d.i:j]), 10, 64)
+		if err != nil {
+			return resp.Value{}, d.errf("bad integer")
+		}
+		d.i = j
 		return resp.Value{Kind: resp.KindInt, Int: n}, nil
-	case []any:
-		es, err := fromList(x)
+	case c == 'n':
+		if d.lit("null") {
+			return resp.Value{Kind: resp.KindNull}, nil
+		}
+	case c == '[':
+		d.i++
+		es, err := d.list(depth)
 		return resp.Value{Kind: resp.KindArray, Elems: es}, err
-	case map[string]any:
-		if len(x) != 1 {
-			return resp.Value{}, fmt.Errorf("valjson: tagged object with %d keys", len(x))
-		}
-		for tag, body := range x {
-			return fromTagged(tag, body)
-		}
+	case c == '{':
+		d.i++
+		return d.tagged(depth)
 	}
-	return resp.Value{}, fmt.Errorf("valjson: unexpected JSON %T", raw)
+	return resp.Value{}, d.errf("unexpected %q", d.b[d.i])
 }
 
-func fromTagged(tag string, body any) (resp.Value, error) {
-	s, isStr := body.(string)
-	switch tag {
-	case "+", "-", "=", ",":
-		if !isStr {
-			return resp.Value{}, fmt.Errorf("valjson: %q needs a string", tag)
-		}
-		switch tag {
-		case "+":
-			return resp.Value{Kind: resp.KindSimple, Str: s}, nil
-		case "-":
-			return resp.Value{Kind: resp.KindError, Str: s}, nil
-		case "=":
-			return resp.Value{Kind: resp.KindVerbatim, Str: s}, nil
-		}
-		f, err := strconv.ParseFloat(s, 64)
-		if err != nil {
-			return resp.Value{}, fmt.Errorf("valjson: bad double %q", s)
-		}
-		return resp.Value{Kind: resp.KindDouble, Float: f}, nil
-	case "#":
-		b, ok := body.(bool)
-		if !ok {
-			return resp.Value{}, fmt.Errorf("valjson: %q needs a bool", tag)
-		}
-		v := resp.Value{Kind: resp.KindBool}
-		if b {
-			v.Int = 1
-		}
-		return v, nil
-	case "%", "~":
-		l, ok := body.([]any)
-		if !ok {
-			return resp.Value{}, fmt.Errorf("valjson: %q needs a list", tag)
-		}
-		es, err := fromList(l)
-		if err != nil {
-			return resp.Value{}, err
-		}
-		if tag == "%" {
-			if len(es)%2 != 0 {
-				return resp.Value{}, fmt.Errorf("valjson: map with odd element count %d", len(es))
-			}
-			return resp.Value{Kind: resp.KindMap, Elems: es}, nil
-		}
-		return resp.Value{Kind: resp.KindSet, Elems: es}, nil
+// list reads elements up to the closing bracket (the opening one is consumed).
+func (d *decoder) list(depth int) ([]resp.Value, error) {
+	es := []resp.Value{}
+	d.space()
+	if d.lit("]") {
+		return es, nil
 	}
-	return resp.Value{}, fmt.Errorf("valjson: unknown tag %q", tag)
-}
-
-func fromList(l []any) ([]resp.Value, error) {
-	es := make([]resp.Value, len(l))
-	for i, e := range l {
-		v, err := FromAny(e)
+	for {
+		v, err := d.value(depth + 1)
 		if err != nil {
 			return nil, err
 		}
-		es[i] = v
+		es = append(es, v)
+		d.space()
+		if d.lit("]") {
+			return es, nil
+		}
+		if !d.lit(",") {
+			return nil, d.errf("expected , or ]")
+		}
 	}
-	return es, nil
+}
+
+func (d *decoder) tagged(depth int) (resp.Value, error) {
+	d.space()
+	if d.i >= len(d.b) || d.b[d.i] != '"' {
+		return resp.Value{}, d.errf("expected tag")
+	}
+	tag, err := d.str()
+	if err != nil {
+		return resp.Value{}, err
+	}
+	d.space()
+	if !d.lit(":") {
+		return resp.Value{}, d.errf("expected :")
+	}
+	d.space()
+	var v resp.Value
+	switch tag {
+	case "+", "-", "=", ",":
+		if d.i >= len(d.b) || d.b[d.i] != '"' {
+			return resp.Value{}, d.errf("%q needs a string", tag)
+		}
+		s, err := d.str()
+		if err != nil {
+			return resp.Value{}, err
+		}
+		switch tag {
+		case "+":
+			v = resp.Value{Kind: resp.KindSimple, Str: s}
+		case "-":
+			v = resp.Value{Kind: resp.KindError, Str: s}
+		case "=":
+			v = resp.Value{Kind: resp.KindVerbatim, Str: s}
+		default:
+			f, err := strconv.ParseFloat(s, 64)
+			if err != nil {
+				return resp.Value{}, d.errf("bad double %q", s)
+			}
+			v = resp.Value{Kind: resp.KindDouble, Float: f}
+		}
+	case "#":
+		switch {
+		case d.lit("true"):
+			v = resp.Value{Kind: resp.KindBool, Int: 1}
+		case d.lit("false"):
+			v = resp.Value{Kind: resp.KindBool}
+		default:
+			return resp.Value{}, d.errf("%q needs a bool", tag)
+		}
+	case "%", "~":
+		if !d.lit("[") {
+			return resp.Value{}, d.errf("%q needs a list", tag)
+		}
+		es, err := d.list(depth)
+		if err != nil {
+			return resp.Value{}, err
+		}
+		v = resp.Value{Kind: resp.KindSet, Elems: es}
+		if tag == "%" {
+			if len(es)%2 != 0 {
+				return resp.Value{}, d.errf("map with odd element count %d", len(es))
+			}
+			v.Kind = resp.KindMap
+		}
+	default:
+		return resp.Value{}, d.errf("unknown tag %q", tag)
+	}
+	d.space()
+	if !d.lit("}") {
+		return resp.Value{}, d.errf("expected }")
+	}
+	return v, nil
+}
+
+// str reads a JSON string; only strings with escapes go through encoding/json.
+func (d *decoder) str() (string, error) {
+	start := d.i
+	escaped := false
+	for j := start + 1; j < len(d.b); j++ {
+		switch d.b[j] {
+		case '\\':
+			escaped = true
+			j++
+		case '"':
+			d.i = j + 1
+			if !escaped {
+				return string(d.b[start+1 : j]), nil
+			}
+			var s string
+			if err := json.Unmarshal(d.b[start:j+1], &s); err != nil {
+				d.i = start
+				return "", d.errf("bad string: %v", err)
+			}
+			return s, nil
+		}
+	}
+	return "", d.errf("unterminated string")
 }
