@@ -1,9 +1,6 @@
 package config
 
-import (
-	"os"
-	"strings"
-)
+import "strings"
 
 // Args is the command line of slotdb-server, read as redis-server reads it.
 type Args struct {
@@ -93,9 +90,4 @@ func absolutePath(cwd, name string) string {
 		}
 	}
 	return abs + rel
-}
-
-func getwd() string {
-	d, _ := os.Getwd()
-	return d
 }

@@ -130,4 +130,3 @@ func TestRewriteWithoutFile(t *testing.T) {
 		t.Fatalf("got %v", err)
 	}
 }
-
