@@ -11,7 +11,7 @@ import (
 	"github.com/slotdb/slotdb/cluster/bus"
 )
 
-func corpusGlob(t *testing.T, pattern string) []string {
+func corpusGlob(t testing.TB, pattern string) []string {
 	t.Helper()
 	dir := corpusDir(t)
 	var out []string

@@ -1,6 +1,7 @@
 package nodesconf
 
 import (
+	"bytes"
 	"errors"
 	"fmt"
 	"strconv"
@@ -91,7 +92,7 @@ func ParseClusterNodes(data []byte) ([]Node, error) {
 func eachLine(data []byte, f func(num int, args []string) error) error {
 	for num := 1; len(data) > 0; num++ {
 		line := data
-		if i := strings.IndexByte(string(data), '\n'); i >= 0 {
+		if i := bytes.IndexByte(data, '\n'); i >= 0 {
 			line, data = data[:i], data[i+1:]
 		} else {
 			data = nil
@@ -208,6 +209,9 @@ func (n *Node) parseAddr(s string) error {
 	}
 	if !hasBus {
 		// Files from before 4.0 have no bus port: 7.0 assumes port + 10000.
+		if n.Port > 65535-10000 {
+			return errors.New("no bus port, and port + 10000 is not a port")
+		}
 		n.CPort = n.Port + 10000
 		return nil
 	}
