@@ -4,6 +4,7 @@ import (
 	"bufio"
 	"errors"
 	"io"
+	"runtime"
 	"slices"
 	"strings"
 	"testing"
@@ -165,5 +166,36 @@ func TestTruncationString(t *testing.T) {
 	}
 	if !strings.HasPrefix(revert, "Revert incomplete MULTI/EXEC transaction in AOF file a.aof") {
 		t.Errorf("revert: %q", revert)
+	}
+}
+
+// TestHostileLengthsBoundedMemory: declared lengths never drive allocation;
+// only the bytes actually present do.
+func TestHostileLengthsBoundedMemory(t *testing.T) {
+	cases := []struct {
+		name string
+		in   string
+	}{
+		{"huge bulk, 1 MiB present", "*1\r\n$99999999999\r\n" + strings.Repeat("a", 1<<20)},
+		{"max int64 bulk", "*1\r\n$9223372036854775807\r\n" + strings.Repeat("a", 1<<20)},
+		{"huge argc, 100k empty args", "*2147483647\r\n" + strings.Repeat("$0\r\n\r\n", 100_000)},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			var before, after runtime.MemStats
+			runtime.GC()
+			runtime.ReadMemStats(&before)
+			_, tr, err := collect(t, []byte(c.in), Options{LoadTruncated: true})
+			runtime.ReadMemStats(&after)
+			if err != nil || tr == nil || tr.ValidLen != 0 || !tr.Incomplete {
+				t.Fatalf("want a short read: %+v %v", tr, err)
+			}
+			// Linear in the input (an empty argument costs a 24-byte slice
+			// header for 6 input bytes, plus append growth), never in the
+			// declared lengths.
+			if alloc := after.TotalAlloc - before.TotalAlloc; alloc > 64*uint64(len(c.in)) {
+				t.Errorf("allocated %d bytes for a %d-byte input", alloc, len(c.in))
+			}
+		})
 	}
 }
