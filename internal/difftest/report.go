@@ -1,0 +1,66 @@
+package difftest
+
+import (
+	"os"
+	"path/filepath"
+	"sort"
+	"strings"
+	"testing"
+)
+
+// StrictEnv names the environment variable that makes mismatches against slotdb fail the test.
+// While the server is incomplete it is unset and mismatches are only logged (go test -v shows
+// them); the lead sets it to 1 (or deletes the gate) when the server is meant to match.
+const StrictEnv = "SLOTDB_DIFF_STRICT"
+
+// Strict reports whether SLOTDB_DIFF_STRICT is set to a true value (1, true, yes).
+func Strict() bool {
+	switch strings.ToLower(os.Getenv(StrictEnv)) {
+	case "1", "true", "yes", "on":
+		return true
+	}
+	return false
+}
+
+// Report prints every mismatch. When strict, each one fails the test; otherwise they are logged
+// with a summary saying that the gate is off.
+func Report(t testing.TB, ms []Mismatch, strict bool) {
+	t.Helper()
+	for _, m := range ms {
+		if strict {
+			t.Errorf("mismatch %s", m)
+		} else {
+			t.Logf("mismatch %s", m)
+		}
+	}
+	if len(ms) > 0 && !strict {
+		t.Logf("%d mismatch(es) not failing the test: %s is off", len(ms), StrictEnv)
+	}
+}
+
+// CaseFiles returns the case files (*.txt) in dir, sorted.
+func CaseFiles(t testing.TB, dir string) []string {
+	t.Helper()
+	files, err := filepath.Glob(filepath.Join(dir, "*.txt"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(files) == 0 {
+		t.Fatalf("no case files (*.txt) in %s", dir)
+	}
+	sort.Strings(files)
+	return files
+}
+
+// RunFile loads a case file, runs it against ref and got with DefaultRules (plus extra) and
+// returns the mismatches; a file that does not parse fails the test.
+func RunFile(t testing.TB, path string, ref, got Side, extra ...Rule) []Mismatch {
+	t.Helper()
+	s, err := LoadScript(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	r := NewRunner(ref, got, append(append([]Rule(nil), DefaultRules...), extra...))
+	defer r.Close()
+	return r.RunScript(s)
+}
