@@ -55,6 +55,19 @@ var unorderedCases = []unorderedCase{
 	{1, []string{"COMMAND", "LIST", "FILTERBY", "pattern", "*GET*"}, false},
 	{1, []string{"COMMAND", "LIST", "FILTERBY", "PATTERN", "x?ead*"}, false},
 	{1, []string{"COMMAND", "LIST", "FILTERBY", "PATTERN", "*|*"}, false},
+	{1, []string{"COMMAND", "LIST", "FILTERBY", "PATTERN", "co[m-n]mand*"}, false},
+	{1, []string{"COMMAND", "LIST", "FILTERBY", "PATTERN", "[^cgs]et*"}, false},
+	{1, []string{"COMMAND", "LIST", "FILTERBY", "PATTERN", "[z-x]*"}, false},
+	{1, []string{"COMMAND", "LIST", "FILTERBY", "PATTERN", "\\get"}, false},
+	{1, []string{"COMMAND", "LIST", "FILTERBY", "PATTERN", "ge[\\t]"}, false},
+	{1, []string{"COMMAND", "LIST", "FILTERBY", "PATTERN", "ge["}, false},
+	{1, []string{"COMMAND", "LIST", "FILTERBY", "PATTERN", "get["}, false},
+	{1, []string{"COMMAND", "LIST", "FILTERBY", "PATTERN", "ge[t"}, false},
+	{1, []string{"COMMAND", "LIST", "FILTERBY", "PATTERN", "*[s"}, false},
+	{1, []string{"COMMAND", "LIST", "FILTERBY", "PATTERN", "?E?"}, false},
+	{1, []string{"COMMAND", "LIST", "FILTERBY", "PATTERN", "**x*r*a*d**"}, false},
+	{1, []string{"COMMAND", "LIST", "FILTERBY", "PATTERN", ""}, false},
+	{1, []string{"COMMAND", "LIST", "FILTERBY", "PATTERN", "*"}, false},
 }
 
 // getkeysCases are argvs given to COMMAND GETKEYS and COMMAND GETKEYSANDFLAGS.
