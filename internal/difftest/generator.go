@@ -375,3 +375,35 @@ func (r *Runner) RunRandom(g *Generator, n int) []Mismatch {
 	}
 	return out
 }
+
+// RunRandomChunks runs chunks of size generated commands, each on a fresh connection after
+// FLUSHALL, and returns at most the first mismatch of each chunk: once two servers disagree
+// their states part, so later differences in the chunk are mostly echoes. Each mismatch carries
+// the chunk's commands up to it, ready to paste into a case file.
+func (r *Runner) RunRandomChunks(g *Generator, chunks, size int) []Mismatch {
+	var out []Mismatch
+	for c := 0; c < chunks; c++ {
+		r.drop(r.cur)
+		label := "random seed=" + strconv.FormatInt(g.Seed, 10) + " chunk=" + strconv.Itoa(c)
+		if m := r.Do(label+" setup", "FLUSHALL"); m != nil {
+			return append(out, *m)
+		}
+		var hist []string
+		for i := 0; i < size; i++ {
+			args := g.Next()
+			hist = append(hist, quoteCmd(args))
+			if m := r.Do(label+" step="+strconv.Itoa(i), args...); m != nil {
+				if len(hist) > 40 {
+					hist = append([]string{"..."}, hist[len(hist)-40:]...)
+				}
+				m.Reason = strings.TrimSpace(m.Reason + "\n     commands since FLUSHALL:\n       " + strings.Join(hist, "\n       "))
+				out = append(out, *m)
+				// Skip the rest of the chunk but keep the stream aligned with the seed.
+				for i++; i < size; i++ {
+					g.Next()
+				}
+			}
+		}
+	}
+	return out
+}

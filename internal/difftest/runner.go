@@ -26,6 +26,7 @@ type Side struct {
 const (
 	ReplyClosed  = "<connection closed>"
 	ReplyTimeout = "<timeout>"
+	ReplyNone    = "<no reply>" // @noreply saw silence, as wanted
 )
 
 // Runner sends commands to both sides over numbered connection pairs and compares replies.
@@ -278,7 +279,7 @@ func (r *Runner) Step(st Step) *Mismatch {
 			if got := r.read(i); string(got) != ReplyTimeout {
 				return got
 			}
-			return nil // silence, as wanted
+			return []byte(ReplyNone)
 		})
 	case "scan":
 		return r.scan(pos, st)
