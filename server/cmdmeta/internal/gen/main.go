@@ -28,6 +28,9 @@ func main() {
 	bin := flag.String("server", "redis-server", "redis-server 7.0.15 binary")
 	port := flag.Int("port", 21379, "free loopback port for the temporary server")
 	flag.Parse()
+	if _, err := os.Stat("cmdmeta.go"); err != nil {
+		log.Fatal("run from server/cmdmeta: it writes commands.json and testdata/ there")
+	}
 
 	addr, stop, err := startServer(*bin, *port)
 	if err != nil {
