@@ -105,6 +105,55 @@ func sortElems(r *proctest.Reply, pairs bool) {
 	r.Elems = out
 }
 
+// CommandInfoSorted sorts COMMAND / COMMAND INFO replies: the list of commands when it is the
+// whole table, and every command's subcommands (the 10th field), which come in dict order.
+// Several named commands keep the order they were asked in.
+func CommandInfoSorted(ref, got *proctest.Reply) {
+	for _, r := range []*proctest.Reply{ref, got} {
+		sortCommandInfo(r, len(r.Elems) > 20)
+	}
+}
+
+func sortCommandInfo(r *proctest.Reply, top bool) {
+	if !r.IsAggregate() {
+		return
+	}
+	for _, e := range r.Elems {
+		if e.IsAggregate() && len(e.Elems) >= 10 {
+			sub := e.Elems[9]
+			sortCommandInfo(sub, true)
+		}
+	}
+	if top {
+		sortElems(r, false)
+	}
+}
+
+// CommandDocsSorted sorts COMMAND DOCS replies: the command map when it is the whole table,
+// and every "subcommands" map inside, which come in dict order.
+func CommandDocsSorted(ref, got *proctest.Reply) {
+	for _, r := range []*proctest.Reply{ref, got} {
+		sortCommandDocs(r, len(r.Elems) > 40)
+	}
+}
+
+func sortCommandDocs(r *proctest.Reply, top bool) {
+	if !r.IsAggregate() || len(r.Elems)%2 != 0 {
+		return
+	}
+	for i := 1; i < len(r.Elems); i += 2 {
+		doc := r.Elems[i]
+		for j := 0; j+1 < len(doc.Elems); j += 2 {
+			if doc.Elems[j].Str == "subcommands" {
+				sortCommandDocs(doc.Elems[j+1], true)
+			}
+		}
+	}
+	if top {
+		sortElems(r, true)
+	}
+}
+
 // ScanSorted sorts the element array of a SCAN-family reply (cursor, elements). Cursors are
 // still compared: a complete iteration ends with 0 on both.
 func ScanSorted(ref, got *proctest.Reply) {

@@ -13,6 +13,9 @@ import (
 // them); the lead sets it to 1 (or deletes the gate) when the server is meant to match.
 const StrictEnv = "SLOTDB_DIFF_STRICT"
 
+// TraceEnv names the environment variable that makes RunFile log every exchange.
+const TraceEnv = "SLOTDB_DIFF_TRACE"
+
 // Strict reports whether SLOTDB_DIFF_STRICT is set to a true value (1, true, yes).
 func Strict() bool {
 	switch strings.ToLower(os.Getenv(StrictEnv)) {
@@ -62,5 +65,10 @@ func RunFile(t testing.TB, path string, ref, got Side, extra ...Rule) []Mismatch
 	}
 	r := NewRunner(ref, got, append(append([]Rule(nil), DefaultRules...), extra...))
 	defer r.Close()
+	if os.Getenv(TraceEnv) != "" {
+		r.Trace = func(pos string, cmd []string, a, b []byte) {
+			t.Logf("%s: %s\n    %s %s\n    %s %s", pos, quoteCmd(cmd), ref.Name, clip(a), got.Name, clip(b))
+		}
+	}
 	return r.RunScript(s)
 }

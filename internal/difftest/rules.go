@@ -35,8 +35,10 @@ var DefaultRules = []Rule{
 	{"KEYS *", "order follows the hash table", Sorted},
 	{"SCAN *", "order follows the hash table", ScanSorted},
 	{"CONFIG GET *", "several matches come in dict order", SortedPairs},
-	{"COMMAND", "commands come in dict order", Sorted},
+	{"COMMAND", "commands and subcommands come in dict order", CommandInfoSorted},
 	{"COMMAND LIST*", "commands come in dict order", Sorted},
+	{"COMMAND INFO*", "subcommands (and all commands, without names) come in dict order", CommandInfoSorted},
+	{"COMMAND DOCS*", "subcommands (and all commands, without names) come in dict order", CommandDocsSorted},
 	{"INFO*", "values are per-server; field names and sections are compared", InfoFields},
 }
 

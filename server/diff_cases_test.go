@@ -1,0 +1,67 @@
+package server_test
+
+import (
+	"os"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/slotdb/slotdb/internal/difftest"
+	"github.com/slotdb/slotdb/internal/proctest"
+)
+
+// The differential tests run every case file in testdata/diff, and a seeded random stream,
+// against a real redis-server 7.0.15 and slotdb-server, comparing raw replies byte for byte.
+//
+// GATE: while the server is incomplete, mismatches are logged (go test -run Diff -v lists
+// every one) and do not fail the test. Set SLOTDB_DIFF_STRICT=1 to make them fail; delete
+// this gate (pass true to difftest.Report) once slotdb is meant to match.
+//
+// To add cases: write commands, one per line, into testdata/diff/<topic>.txt (quoting,
+// comments and @directives as in internal/difftest/script.go); each file runs on a fresh pair
+// of servers. SLOTDB_DIFF_CASE=<substring> runs only matching files.
+
+func startPair(t *testing.T) (difftest.Side, difftest.Side) {
+	t.Helper()
+	ref := proctest.StartRedis(t)
+	got := proctest.StartSlotdb(t)
+	return difftest.Side{Name: "redis", Addr: ref.Addr()}, difftest.Side{Name: "slotdb", Addr: got.Addr()}
+}
+
+func TestDiffCases(t *testing.T) {
+	strict := difftest.Strict()
+	total := 0
+	for _, path := range difftest.CaseFiles(t, filepath.Join("testdata", "diff")) {
+		name := strings.TrimSuffix(filepath.Base(path), ".txt")
+		if f := os.Getenv("SLOTDB_DIFF_CASE"); f != "" && !strings.Contains(name, f) {
+			continue
+		}
+		t.Run(name, func(t *testing.T) {
+			ref, got := startPair(t)
+			ms := difftest.RunFile(t, path, ref, got)
+			total += len(ms)
+			difftest.Report(t, ms, strict)
+		})
+	}
+	if total > 0 && !strict {
+		t.Logf("TO DO: %d mismatch(es) against redis 7.0.15 across the case files (%s off)", total, difftest.StrictEnv)
+	}
+}
+
+func TestDiffRandom(t *testing.T) {
+	seed := time.Now().UnixNano()
+	if s := os.Getenv("SLOTDB_DIFF_SEED"); s != "" {
+		var err error
+		if seed, err = strconv.ParseInt(s, 10, 64); err != nil {
+			t.Fatalf("SLOTDB_DIFF_SEED: %v", err)
+		}
+	}
+	t.Logf("seed %d (replay with SLOTDB_DIFF_SEED=%d)", seed, seed)
+	ref, got := startPair(t)
+	r := difftest.NewRunner(ref, got, difftest.DefaultRules)
+	defer r.Close()
+	g := difftest.NewGenerator(seed, difftest.DefaultFamilies...)
+	difftest.Report(t, r.RunRandomChunks(g, 20, 100), difftest.Strict())
+}
