@@ -54,6 +54,9 @@ type Engine struct {
 	version atomic.Uint64 // last collection version handed out
 	scans   *scanCursors
 
+	// noActiveExpire pauses the active expiry cycle (DEBUG SET-ACTIVE-EXPIRE 0).
+	noActiveExpire atomic.Bool
+
 	stop   chan struct{}
 	wg     sync.WaitGroup
 	closed atomic.Bool

@@ -17,7 +17,13 @@ const (
 	expireBatchMax = 128
 )
 
+// SetActiveExpire turns the active expiry cycle on or off; lazy expiry always works.
+func (e *Engine) SetActiveExpire(on bool) { e.noActiveExpire.Store(!on) }
+
 func (e *Engine) activeExpireCycle() {
+	if e.noActiveExpire.Load() {
+		return
+	}
 	start := time.Now()
 	deadline := start.Add(expireBudget)
 	now := e.opts.Now()

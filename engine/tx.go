@@ -44,24 +44,40 @@ func (e *Engine) updatePhys(pdb byte, keys [][]byte, fn func(tx *Tx) error) erro
 	return tx.commit()
 }
 
-func (tx *Tx) commit() error {
-	if tx.batch.Empty() {
+func (tx *Tx) commit() error { return commitTxs(tx) }
+
+// commitTxs commits transactions that share one batch (UpdatePair), then applies each one's
+// counters and cache entries.
+func commitTxs(txs ...*Tx) error {
+	batch := txs[0].batch
+	if batch.Empty() {
 		return nil
 	}
-	for _, d := range tx.deltas {
-		if d.keys != 0 || d.expires != 0 {
-			if err := tx.batch.Merge(counterKey(d.db, d.slot), encodeCounter(d.keys, d.expires), nil); err != nil {
-				return err
+	for _, tx := range txs {
+		for _, d := range tx.deltas {
+			if d.keys != 0 || d.expires != 0 {
+				if err := batch.Merge(counterKey(d.db, d.slot), encodeCounter(d.keys, d.expires), nil); err != nil {
+					return err
+				}
 			}
 		}
 	}
-	if err := tx.batch.Commit(tx.e.writeOpts()); err != nil {
+	if err := batch.Commit(txs[0].e.writeOpts()); err != nil {
 		// The batch did not apply: drop cached entries for these keys rather than guess.
-		for k := range tx.pending {
-			tx.e.cache.c.Invalidate(cacheKey{tx.db, k})
+		for _, tx := range txs {
+			for k := range tx.pending {
+				tx.e.cache.c.Invalidate(cacheKey{tx.db, k})
+			}
 		}
 		return err
 	}
+	for _, tx := range txs {
+		tx.applyCommitted()
+	}
+	return nil
+}
+
+func (tx *Tx) applyCommitted() {
 	c := tx.e.counts[tx.db]
 	for _, d := range tx.deltas {
 		c.add(d.slot, d.keys, d.expires)
@@ -73,7 +89,6 @@ func (tx *Tx) commit() error {
 		}
 	}
 	tx.e.stats.ExpiredKeys.Add(int64(len(tx.Expired)))
-	return nil
 }
 
 // Now is the transaction's clock (unix ms), fixed when it began, as Redis fixes it per command.
