@@ -368,6 +368,9 @@ var familyGens = map[Family][]func(*Generator) []string{
 func (r *Runner) RunRandom(g *Generator, n int) []Mismatch {
 	var out []Mismatch
 	for i := 0; i < n; i++ {
+		if m := r.gaveUp("random seed=" + strconv.FormatInt(g.Seed, 10) + " step=" + strconv.Itoa(i)); m != nil {
+			return append(out, *m)
+		}
 		args := g.Next()
 		if m := r.Do("random seed="+strconv.FormatInt(g.Seed, 10)+" step="+strconv.Itoa(i), args...); m != nil {
 			out = append(out, *m)
@@ -389,6 +392,9 @@ func (r *Runner) RunRandomChunks(g *Generator, chunks, size int) []Mismatch {
 			return append(out, *m)
 		}
 		var hist []string
+		if m := r.gaveUp(label); m != nil {
+			return append(out, *m)
+		}
 		for i := 0; i < size; i++ {
 			args := g.Next()
 			hist = append(hist, quoteCmd(args))

@@ -36,6 +36,11 @@ type Runner struct {
 	Timeout  time.Duration // per reply; a side that takes longer yields ReplyTimeout
 	// Trace, when set, sees every exchange before it is compared (debugging, self-tests).
 	Trace func(pos string, cmd []string, ref, got []byte)
+	// MaxTimeouts stops a script or random run after this many replies timed out, so that a
+	// server that hangs costs seconds, not minutes.
+	MaxTimeouts int
+
+	timeouts int
 
 	conns map[int]*[2]*proctest.Conn
 	cur   int
@@ -44,7 +49,7 @@ type Runner struct {
 
 // NewRunner returns a runner comparing got against ref under rules (usually DefaultRules).
 func NewRunner(ref, got Side, rules []Rule) *Runner {
-	return &Runner{Ref: ref, Got: got, Rules: rules, Timeout: 5 * time.Second,
+	return &Runner{Ref: ref, Got: got, Rules: rules, Timeout: 2 * time.Second, MaxTimeouts: 3,
 		conns: map[int]*[2]*proctest.Conn{}, cur: 1}
 }
 
@@ -99,9 +104,11 @@ type Mismatch struct {
 
 func (m Mismatch) String() string {
 	var b strings.Builder
-	fmt.Fprintf(&b, "%s: %s\n", m.Pos, quoteCmd(m.Cmd))
-	fmt.Fprintf(&b, "    %-7s %s\n", m.RefName+":", clip(m.Ref))
-	fmt.Fprintf(&b, "    %-7s %s", m.GotName+":", clip(m.Got))
+	fmt.Fprintf(&b, "%s: %s", m.Pos, quoteCmd(m.Cmd))
+	if m.Ref != nil || m.Got != nil {
+		fmt.Fprintf(&b, "\n    %-7s %s", m.RefName+":", clip(m.Ref))
+		fmt.Fprintf(&b, "\n    %-7s %s", m.GotName+":", clip(m.Got))
+	}
 	if m.Reason != "" {
 		fmt.Fprintf(&b, "\n    (%s)", m.Reason)
 	}
@@ -159,6 +166,9 @@ func (r *Runner) read(i int) []byte {
 	var ne net.Error
 	switch {
 	case errors.As(err, &ne) && ne.Timeout():
+		r.timeouts++
+		// The pair is out of step: a late reply would be read as the next command's.
+		r.drop(r.cur)
 		return []byte(ReplyTimeout)
 	case errors.Is(err, io.EOF), errors.Is(err, io.ErrUnexpectedEOF), errors.Is(err, syscall.ECONNRESET),
 		errors.Is(err, net.ErrClosed), errors.Is(err, syscall.EPIPE):
@@ -226,8 +236,20 @@ func (r *Runner) RunScript(s *Script) []Mismatch {
 		if m := r.Step(st); m != nil {
 			out = append(out, *m)
 		}
+		if m := r.gaveUp(st.Pos()); m != nil {
+			return append(out, *m)
+		}
 	}
 	return out
+}
+
+// gaveUp reports a mismatch once MaxTimeouts replies have timed out.
+func (r *Runner) gaveUp(pos string) *Mismatch {
+	if r.MaxTimeouts <= 0 || r.timeouts < r.MaxTimeouts {
+		return nil
+	}
+	return &Mismatch{Pos: pos, Cmd: []string{"GIVING", "UP"}, RefName: r.Ref.Name, GotName: r.Got.Name,
+		Reason: fmt.Sprintf("%d replies timed out after %v; the rest of the run is skipped", r.timeouts, r.Timeout)}
 }
 
 // Step executes one command or directive.
@@ -276,10 +298,15 @@ func (r *Runner) Step(st Step) *Mismatch {
 		return r.each(pos, st, func(c *proctest.Conn, i int) []byte {
 			c.SetTimeout(wait)
 			defer c.SetTimeout(r.Timeout)
-			if got := r.read(i); string(got) != ReplyTimeout {
-				return got
+			raw, err := c.ReadReply()
+			var ne net.Error
+			if errors.As(err, &ne) && ne.Timeout() {
+				return []byte(ReplyNone)
 			}
-			return []byte(ReplyNone)
+			if err != nil {
+				return []byte(ReplyClosed)
+			}
+			return raw
 		})
 	case "scan":
 		return r.scan(pos, st)
