@@ -23,7 +23,7 @@ test: deps-test
 	$(GO) test -race -count=1 -timeout 30m ./...
 
 bench: build
-	$(GO) run ./bench/cmd/strings
+	$(GO) run ./bench/strings
 
 clean:
 	rm -rf bin

@@ -99,3 +99,6 @@ func (s *Settings) Dir() string {
 	return s.dir
 }
 func (s *Settings) SetDir(d string) { s.mu.Lock(); s.dir = d; s.mu.Unlock() }
+
+func (s *Settings) SlowlogSlowerThan() int64 { return s.slowlogSlower.Load() }
+func (s *Settings) SlowlogMaxLen() int64     { return s.slowlogMaxLen.Load() }

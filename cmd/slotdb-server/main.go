@@ -162,11 +162,29 @@ func wire(cfg *config.Config, s *server.Settings, eng *engine.Engine, level *slo
 	}
 	s.Set = func(pairs []string) error { return cfg.Set(pairs...) }
 	s.Rewrite = cfg.Rewrite
-	reapply := func(string) error { apply(s, cfg.Snapshot()); return nil }
-	for _, name := range []string{"protected-mode", "requirepass", "maxclients", "timeout", "tcp-keepalive",
-		"proto-max-bulk-len", "client-query-buffer-limit", "pidfile"} {
-		cfg.OnChange(name, reapply)
+	// Hooks run inside CONFIG SET with the config locked: they get the new value, formatted as
+	// CONFIG GET prints it, and must not read the config back.
+	num := func(set func(int64)) func(string) error {
+		return func(v string) error {
+			n, err := strconv.ParseInt(v, 10, 64)
+			if err == nil {
+				set(n)
+			}
+			return err
+		}
 	}
+	cfg.OnChange("protected-mode", func(v string) error { s.SetProtectedMode(v == "yes"); return nil })
+	cfg.OnChange("requirepass", func(v string) error { s.SetRequirePass(v); return nil })
+	cfg.OnChange("pidfile", func(v string) error { s.SetPidFile(v); return nil })
+	cfg.OnChange("maxclients", num(func(n int64) { s.SetMaxClients(int(n)) }))
+	cfg.OnChange("timeout", num(func(n int64) { s.SetTimeout(int(n)) }))
+	cfg.OnChange("tcp-keepalive", num(func(n int64) { s.SetTCPKeepalive(int(n)) }))
+	cfg.OnChange("proto-max-bulk-len", num(s.SetProtoMaxBulk))
+	cfg.OnChange("client-query-buffer-limit", num(s.SetQueryBufLimit))
+	cfg.OnChange("maxmemory", num(eng.SetCacheBytes))
+	cfg.OnChange("slowlog-log-slower-than", num(func(n int64) { s.SetSlowlog(n, s.SlowlogMaxLen()) }))
+	cfg.OnChange("slowlog-max-len", num(func(n int64) { s.SetSlowlog(s.SlowlogSlowerThan(), n) }))
+	cfg.OnChange("dir", func(v string) error { s.SetDir(v); return os.Chdir(v) })
 	cfg.OnChange("appendfsync", func(v string) error {
 		f, ok := parseFsync(v)
 		if !ok {
@@ -175,22 +193,10 @@ func wire(cfg *config.Config, s *server.Settings, eng *engine.Engine, level *slo
 		eng.SetFsync(f)
 		return nil
 	})
-	cfg.OnChange("maxmemory", func(string) error {
-		eng.SetCacheBytes(int64(cfg.Memory("maxmemory")))
-		return nil
-	})
 	cfg.OnChange("loglevel", func(v string) error {
 		if lv, ok := server.ParseLogLevel(v); ok {
 			level.Set(lv)
 		}
-		return nil
-	})
-	cfg.OnChange("slowlog-log-slower-than", func(string) error {
-		s.SetSlowlog(cfg.Int("slowlog-log-slower-than"), cfg.Int("slowlog-max-len"))
-		return nil
-	})
-	cfg.OnChange("slowlog-max-len", func(string) error {
-		s.SetSlowlog(cfg.Int("slowlog-log-slower-than"), cfg.Int("slowlog-max-len"))
 		return nil
 	})
 	s.SetSlowlog(cfg.Int("slowlog-log-slower-than"), cfg.Int("slowlog-max-len"))

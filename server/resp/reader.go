@@ -65,40 +65,45 @@ func (r *Reader) ReadCommand(lim Limits) ([][]byte, error) {
 	}
 }
 
-// readLine returns one line without its terminator; tooBig is the error for an over-long line.
-// A line ends at "\r\n" (multibulk) or "\n" (inline, where a trailing "\r" is trimmed).
-func (r *Reader) readLine(tooBig string) ([]byte, error) {
-	line, err := r.br.ReadSlice('\n')
-	if err == nil {
-		if len(line) > inlineMax+2 {
-			return nil, &ProtocolError{tooBig}
-		}
-		out := make([]byte, len(line))
-		copy(out, line)
-		return out[:len(out)-1], nil
-	}
-	if err != bufio.ErrBufferFull {
-		return nil, err
-	}
-	// Longer than the buffer: keep reading up to the inline limit.
-	buf := append([]byte(nil), line...)
+// readLine returns one line without its "\n". Redis finds line ends with strchr on the query
+// buffer, so a terminator (term: '\r' for multibulk lines, '\n' inline) that comes after a NUL
+// byte is never seen: such a client is read until the 64 KiB limit and gets tooBig, as there.
+func (r *Reader) readLine(tooBig string, term byte) ([]byte, error) {
+	var buf []byte
 	for {
-		line, err = r.br.ReadSlice('\n')
-		buf = append(buf, line...)
-		if len(buf) > inlineMax+2 {
+		if r.br.Buffered() == 0 {
+			if _, err := r.br.Peek(1); err != nil {
+				return nil, err
+			}
+		}
+		avail, _ := r.br.Peek(r.br.Buffered())
+		if i := bytes.IndexByte(avail, '\n'); i >= 0 {
+			buf = append(buf, avail[:i+1]...)
+			r.br.Discard(i + 1)
+			if !hiddenByNUL(buf, term) {
+				return buf[:len(buf)-1], nil
+			}
+		} else {
+			buf = append(buf, avail...)
+			r.br.Discard(len(avail))
+		}
+		if len(buf) > inlineMax {
 			return nil, &ProtocolError{tooBig}
-		}
-		if err == nil {
-			return buf[:len(buf)-1], nil
-		}
-		if err != bufio.ErrBufferFull {
-			return nil, err
 		}
 	}
 }
 
+func hiddenByNUL(line []byte, term byte) bool {
+	nul := bytes.IndexByte(line, 0)
+	if nul < 0 {
+		return false
+	}
+	t := bytes.IndexByte(line, term)
+	return t < 0 || nul < t
+}
+
 func (r *Reader) readInline() ([][]byte, error) {
-	line, err := r.readLine("too big inline request")
+	line, err := r.readLine("too big inline request", '\n')
 	if err != nil {
 		return nil, err
 	}
@@ -111,7 +116,7 @@ func (r *Reader) readInline() ([][]byte, error) {
 }
 
 func (r *Reader) readCount(prefix byte, tooBig string) (int64, []byte, error) {
-	line, err := r.readLine(tooBig)
+	line, err := r.readLine(tooBig, '\r')
 	if err != nil {
 		return 0, nil, err
 	}
@@ -159,7 +164,7 @@ func (r *Reader) readMultibulk(lim Limits) ([][]byte, error) {
 	args := make([][]byte, 0, min(n, 1024))
 	var total int64
 	for i := int64(0); i < n; i++ {
-		line, err := r.readLine("too big bulk count string")
+		line, err := r.readLine("too big bulk count string", '\r')
 		if err != nil {
 			return nil, err
 		}
@@ -168,7 +173,7 @@ func (r *Reader) readMultibulk(lim Limits) ([][]byte, error) {
 			if len(line) > 0 {
 				c = line[0]
 			}
-			return nil, &ProtocolError{"expected '$', got '" + string(c) + "'"}
+			return nil, &ProtocolError{"expected '$', got '" + string([]byte{c}) + "'"}
 		}
 		l, ok := parseInt(bytes.TrimSuffix(line[1:], []byte{'\r'}))
 		if !ok || l < 0 || (lim.MaxBulk > 0 && l > lim.MaxBulk) {
@@ -177,7 +182,8 @@ func (r *Reader) readMultibulk(lim Limits) ([][]byte, error) {
 		if l > 16384 && lim.Unauthenticated {
 			return nil, &ProtocolError{"unauthenticated bulk length"}
 		}
-		total += l
+		// Count what Redis's query buffer would hold: headers and payload.
+		total += int64(len(line)) + 1 + l + 2
 		if lim.MaxQuery > 0 && total > lim.MaxQuery {
 			return nil, ErrQueryBufferLimit
 		}
