@@ -2,12 +2,12 @@ package server
 
 import (
 	"errors"
-	"fmt"
 	"io"
 	"net"
 	"strings"
 	"sync"
 	"sync/atomic"
+	"syscall"
 	"time"
 
 	"github.com/slotdb/slotdb/server/resp"
@@ -41,7 +41,12 @@ type Client struct {
 
 	replyMode       int
 	skipThis        bool // CLIENT REPLY SKIP applies to the next command
+	skipping        bool // this command's reply is dropped (CLIENT REPLY SKIP before it)
 	closeAfterReply bool
+	noEvict         bool // CLIENT NO-EVICT
+	argvLen         int  // bytes of the current command's arguments (CLIENT LIST argv-mem)
+	replyPeak       int  // largest pending reply flushed (CLIENT LIST rbp)
+	fd              int  // socket descriptor, -1 if unknown (CLIENT LIST fd)
 
 	lastInteraction atomic.Int64 // unix ms
 	blocked         atomic.Bool
@@ -49,6 +54,14 @@ type Client struct {
 	killed          atomic.Bool
 
 	wmu sync.Mutex // serialises writes to conn between the client's goroutine and others
+
+	done chan struct{} // closed by close: wakes the client if it waits on CLIENT PAUSE
+	// wake, set by a blocking command while the client is blocked, ends the wait as CLIENT
+	// UNBLOCK asks (with an error reply or as a timeout).
+	wake atomic.Pointer[func(withError bool)]
+
+	pubMu sync.Mutex
+	pub   clientPub // the fields other goroutines read (CLIENT LIST, KILL, INFO), see publish
 }
 
 func (s *Server) serveConn(conn net.Conn) {
@@ -63,15 +76,18 @@ func (s *Server) serveConn(conn net.Conn) {
 		s:       s,
 		id:      s.nextID.Add(1),
 		conn:    conn,
-		rd:      resp.NewReader(conn),
+		rd:      resp.NewReader(countingReader{conn, s}),
 		w:       resp.Writer{Proto: 2},
 		created: time.Now(),
 		laddr:   conn.LocalAddr().String(),
 		raddr:   conn.RemoteAddr().String(),
 		lastCmd: "NULL",
+		fd:      connFD(conn),
+		done:    make(chan struct{}),
 	}
 	c.authed = s.cfg.RequirePass() == ""
 	c.lastInteraction.Store(time.Now().UnixMilli())
+	c.publish()
 
 	s.mu.Lock()
 	if len(s.clients) >= s.cfg.MaxClients() {
@@ -154,10 +170,12 @@ func (c *Client) flush() error {
 	if len(c.w.Buf) == 0 {
 		return nil
 	}
+	c.replyPeak = max(c.replyPeak, len(c.w.Buf))
 	c.wmu.Lock()
 	n, err := c.conn.Write(c.w.Buf)
 	c.wmu.Unlock()
 	c.s.stats.netOutput.Add(int64(n))
+	c.s.intro.writes.Add(1)
 	if cap(c.w.Buf) > 64<<10 {
 		c.w.Buf = nil // do not pin a burst's buffer for the life of the connection
 	} else {
@@ -173,9 +191,11 @@ func (c *Client) writeAsync(b []byte) {
 	}
 	c.wmu.Lock()
 	c.conn.SetWriteDeadline(time.Now().Add(5 * time.Second))
-	_, err := c.conn.Write(b)
+	n, err := c.conn.Write(b)
 	c.conn.SetWriteDeadline(time.Time{})
 	c.wmu.Unlock()
+	c.s.stats.netOutput.Add(int64(n))
+	c.s.intro.writes.Add(1)
 	if err != nil {
 		c.close()
 	}
@@ -184,13 +204,114 @@ func (c *Client) writeAsync(b []byte) {
 func (c *Client) close() {
 	if !c.closed.Swap(true) {
 		c.conn.Close()
+		if c.done != nil {
+			close(c.done)
+		}
 	}
 }
 
-func (c *Client) subscriptions() int { return 0 }
+// subCounts returns the client's channel, pattern and shard-channel subscriptions.
+func (c *Client) subCounts() (sub, psub, ssub int) { return 0, 0, 0 }
+
+func (c *Client) subscriptions() int {
+	sub, psub, ssub := c.subCounts()
+	return sub + psub + ssub
+}
+
+// multiQueued returns the number of commands queued after MULTI, -1 outside a transaction.
+func (c *Client) multiQueued() int { return -1 }
+
+// clientPub is the state of a client that other goroutines may read. The client's own
+// goroutine copies it from its live fields (publish) after each command and when it blocks.
+type clientPub struct {
+	db, proto        int
+	name, lastCmd    string
+	monitor, noEvict bool
+	closeAfterReply  bool
+	multi            int
+	sub, psub, ssub  int
+	qbuf, argvLen    int
+	obl, rbs, rbp    int
+}
+
+// state reads the live fields; only the client's own goroutine may call it.
+func (c *Client) state() clientPub {
+	p := clientPub{
+		db: c.db, proto: c.w.Proto, name: c.name, lastCmd: c.lastCmd,
+		monitor: c.isMonitor, noEvict: c.noEvict, closeAfterReply: c.closeAfterReply,
+		multi: c.multiQueued(), argvLen: c.argvLen, obl: len(c.w.Buf),
+		rbs: cap(c.w.Buf), rbp: c.replyPeak,
+	}
+	if c.rd != nil {
+		p.qbuf = c.rd.Buffered()
+	}
+	p.sub, p.psub, p.ssub = c.subCounts()
+	return p
+}
+
+// publish makes the live state visible to other goroutines. Between commands a client holds
+// no arguments and no pending output, as in Redis.
+func (c *Client) publish() {
+	p := c.state()
+	if !c.blocked.Load() {
+		p.argvLen = 0
+	}
+	p.obl = 0
+	c.pubMu.Lock()
+	c.pub = p
+	c.pubMu.Unlock()
+}
+
+// snapshot returns the last published state; any goroutine may call it.
+func (c *Client) snapshot() clientPub {
+	c.pubMu.Lock()
+	defer c.pubMu.Unlock()
+	return c.pub
+}
+
+// totMem approximates Redis's tot-mem: query buffer, reply buffer, arguments.
+func (p clientPub) totMem() int { return 16<<10 + p.rbs + p.argvLen + 1024 }
+
+// idleExempt reports whether the timeout directive spares the client: blocked, MONITOR and
+// subscribed clients are never closed for idleness.
+func (c *Client) idleExempt() bool {
+	if c.blocked.Load() {
+		return true
+	}
+	p := c.snapshot()
+	return p.monitor || p.sub+p.psub+p.ssub > 0
+}
 
 func (c *Client) describe() string {
-	return fmt.Sprintf("id=%d addr=%s laddr=%s fd=0 name=%s", c.id, c.raddr, c.laddr, c.name)
+	return string(c.s.clientInfo(nil, c, c, time.Now()))
+}
+
+// countingReader counts the bytes and reads of a connection for INFO stats.
+type countingReader struct {
+	r io.Reader
+	s *Server
+}
+
+func (r countingReader) Read(p []byte) (int, error) {
+	n, err := r.r.Read(p)
+	r.s.stats.netInput.Add(int64(n))
+	r.s.intro.reads.Add(1)
+	return n, err
+}
+
+// connFD returns the socket's descriptor for CLIENT LIST, -1 when there is none.
+func connFD(conn net.Conn) int {
+	sc, ok := conn.(syscall.Conn)
+	if !ok {
+		return -1
+	}
+	raw, err := sc.SyscallConn()
+	if err != nil {
+		return -1
+	}
+	fd := -1
+	raw.Control(func(f uintptr) { fd = int(f) })
+	return fd
 }
 
 const protectedModeError = "-DENIED Redis is running in protected mode because protected mode is enabled and no password is set for the default user. In this mode connections are only accepted from the loopback interface. If you want to connect from external computers to Redis you may adopt one of the following solutions: 1) Just disable protected mode sending the command 'CONFIG SET protected-mode no' from the loopback interface by connecting to Redis from the same host the server is running, however MAKE SURE Redis is not publicly accessible from internet if you do so. Use CONFIG REWRITE to make this change permanent. 2) Alternatively you can just disable the protected mode by editing the Redis configuration file, and setting the protected mode option to 'no', and then restarting the server. 3) If you started the server manually just for testing, restart it with the '--protected-mode no' option. 4) Setup a an authentication password for the default user. NOTE: You only need to do one of the above things in order for the server to start accepting connections from the outside.\r\n"

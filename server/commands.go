@@ -15,6 +15,7 @@ type command struct {
 	meta *cmdmeta.Command
 	fn   handler
 	subs map[string]*command // container commands (CONFIG, CLIENT, ...)
+	stat cmdStat             // INFO commandstats / latencystats
 }
 
 // registry collects handlers from the cmd_*.go files' init functions.

@@ -7,41 +7,90 @@ import (
 )
 
 // execute runs one request as Redis's processCommand + call do: lookup and arity, then
-// authentication, then the command; then stats, slowlog and MONITOR.
+// authentication, then CLIENT PAUSE, then the command; then stats, slowlog and MONITOR.
 func (s *Server) execute(c *Client, args [][]byte) {
 	mark := len(c.w.Buf)
-	suppress := c.replyMode == replyOff || c.skipThis
+	c.skipping = c.skipThis
 	c.skipThis = false
+	c.argvLen = argvLen(args)
 
 	cmd := s.lookup(c, args)
 	if cmd == nil {
-		s.finishReply(c, mark, suppress)
-		return
-	}
-	if !c.authed && !cmd.meta.NoAuth {
-		c.w.Error("NOAUTH Authentication required.")
-		s.finishReply(c, mark, suppress)
+		s.rejected(c, s.resolve(args))
+		s.finishReply(c, mark)
 		return
 	}
 	c.lastCmd = cmd.meta.Name
+	if !c.authed && !cmd.meta.NoAuth {
+		c.w.Error("NOAUTH Authentication required.")
+		s.rejected(c, cmd)
+		s.finishReply(c, mark)
+		return
+	}
+	if !s.waitPause(c, cmd) {
+		return // closed while paused
+	}
+	mark = len(c.w.Buf) // waitPause may have flushed earlier replies
 	start := time.Now()
 	cmd.fn(c, args)
 	dur := time.Since(start)
 	s.stats.commandsProcessed.Add(1)
+	cmd.stat.record(dur, replyIsError(c.w.Buf, mark))
 	if !cmd.meta.SkipSlowlog {
 		s.slowlog.maybeAdd(s.cfg, c, args, dur)
 	}
 	if !cmd.meta.SkipMonitor && !cmd.meta.Admin {
 		s.feedMonitors(c, args, start)
 	}
-	s.finishReply(c, mark, suppress)
+	s.finishReply(c, mark)
 }
 
-// finishReply drops the reply when CLIENT REPLY OFF/SKIP says so.
-func (s *Server) finishReply(c *Client, mark int, suppress bool) {
-	if suppress {
+// finishReply counts an error reply for INFO errorstats, drops the reply when CLIENT REPLY
+// OFF/SKIP says so, and publishes the client's state for CLIENT LIST.
+func (s *Server) finishReply(c *Client, mark int) {
+	if replyIsError(c.w.Buf, mark) {
+		end := mark + 1
+		for end < len(c.w.Buf) && c.w.Buf[end] != '\r' {
+			end++
+		}
+		s.countError(errorCode(c.w.Buf[mark+1 : end]))
+	}
+	if c.replyMode == replyOff || c.skipping {
 		c.w.Buf = c.w.Buf[:mark]
 	}
+	c.publish()
+}
+
+func replyIsError(buf []byte, mark int) bool { return len(buf) > mark && buf[mark] == '-' }
+
+// resolve finds the command argv names without checking arity or writing errors; nil when
+// the name or subcommand is unknown.
+func (s *Server) resolve(args [][]byte) *command {
+	var buf [32]byte
+	cmd := s.commands[string(lowerInto(buf[:0], args[0]))]
+	if cmd != nil && cmd.subs != nil && len(args) >= 2 {
+		cmd = cmd.subs[string(lowerInto(buf[:0], args[1]))]
+	}
+	return cmd
+}
+
+// rejected accounts a command refused before it ran: Redis sets the client's last command at
+// lookup ("NULL" when unknown) and counts rejected_calls.
+func (s *Server) rejected(c *Client, cmd *command) {
+	if cmd == nil {
+		c.lastCmd = "NULL"
+		return
+	}
+	c.lastCmd = cmd.meta.Name
+	cmd.stat.rejected.Add(1)
+}
+
+func argvLen(args [][]byte) int {
+	n := 0
+	for _, a := range args {
+		n += len(a)
+	}
+	return n
 }
 
 // feedMonitors sends the command to MONITOR clients in Redis's format.

@@ -56,6 +56,7 @@ type Server struct {
 	done         chan struct{}
 	wg           sync.WaitGroup
 	commands     map[string]*command
+	intro        introspection // INFO, CLIENT and pause state: cmd_info.go, cmd_client.go
 }
 
 type serverStats struct {
@@ -84,6 +85,7 @@ func New(o Options) *Server {
 	}
 	s.lastSave.Store(time.Now().Unix())
 	s.commands = buildCommandTable()
+	s.intro.init(o)
 	return s
 }
 
@@ -180,6 +182,7 @@ func (s *Server) cron() {
 			return
 		case <-t.C:
 			s.closeIdleClients()
+			s.sampleStats()
 		}
 	}
 }
@@ -193,7 +196,7 @@ func (s *Server) closeIdleClients() {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	for _, c := range s.clients {
-		if c.blocked.Load() || c.isMonitor || c.subscriptions() > 0 {
+		if c.idleExempt() {
 			continue
 		}
 		if now-c.lastInteraction.Load() > int64(timeout)*1000 {
