@@ -6,6 +6,7 @@ import (
 	"sort"
 	"strings"
 	"testing"
+	"time"
 )
 
 // StrictEnv names the environment variable that makes mismatches against slotdb fail the test.
@@ -66,8 +67,11 @@ func RunFile(t testing.TB, path string, ref, got Side, extra ...Rule) []Mismatch
 	r := NewRunner(ref, got, append(append([]Rule(nil), DefaultRules...), extra...))
 	defer r.Close()
 	if os.Getenv(TraceEnv) != "" {
+		last := time.Now()
 		r.Trace = func(pos string, cmd []string, a, b []byte) {
-			t.Logf("%s: %s\n    %s %s\n    %s %s", pos, quoteCmd(cmd), ref.Name, clip(a), got.Name, clip(b))
+			now := time.Now()
+			t.Logf("%s: %s  (%v)\n    %s %s\n    %s %s", pos, quoteCmd(cmd), now.Sub(last).Round(time.Millisecond), ref.Name, clip(a), got.Name, clip(b))
+			last = now
 		}
 	}
 	return r.RunScript(s)

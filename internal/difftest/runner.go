@@ -328,6 +328,9 @@ func (r *Runner) each(pos string, st Step, f func(c *proctest.Conn, i int) []byt
 	return r.compare(pos, cmd, replies)
 }
 
+// maxScanCalls bounds one @scan: a cursor that never returns to 0 is a bug, not a long wait.
+const maxScanCalls = 10000
+
 func scanCursorIndex(args []string) int {
 	for i, a := range args {
 		if a == "0" && i > 0 {
@@ -350,8 +353,11 @@ func (r *Runner) scan(pos string, st Step) *Mismatch {
 			if err != nil || reply.Type == '-' {
 				return raw // an error (or a pseudo-reply) is compared as it is
 			}
-			if len(reply.Elems) != 2 || iter > 100000 {
+			if len(reply.Elems) != 2 || !reply.Elems[1].IsAggregate() {
 				return append([]byte("<bad SCAN reply> "), raw...)
+			}
+			if iter >= maxScanCalls {
+				return append([]byte(fmt.Sprintf("<SCAN not finished after %d calls> last reply ", iter)), raw...)
 			}
 			for _, e := range reply.Elems[1].Elems {
 				seen[string(e.Raw())] = true

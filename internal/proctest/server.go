@@ -31,15 +31,22 @@ type Server struct {
 	Dir  string // working directory and --dir
 	Log  string // file holding the process's stdout and stderr
 
+	// TolerateExit, when set, makes an exit nobody asked for (a crash) a logged event with the
+	// log tail instead of a test failure. The differential tests set it while their mismatch
+	// gate is off, since a crash there already shows as mismatches.
+	TolerateExit bool
+
 	t     testing.TB
 	conf  string   // optional config file, first on the command line
 	fixed []string // directives after --port that every start passes
 	args  []string // the caller's directives, last so they win
 
-	mu   sync.Mutex
-	cmd  *exec.Cmd
-	done chan struct{} // closed when the current process has exited
-	werr error         // its exit status
+	mu         sync.Mutex
+	cmd        *exec.Cmd
+	done       chan struct{} // closed when the current process has exited
+	werr       error         // its exit status
+	stopping   bool          // a signal was sent on purpose (Kill, Stop, Restart, cleanup)
+	unexpected []string      // exits nobody asked for
 }
 
 // Addr returns 127.0.0.1:Port.
@@ -112,18 +119,24 @@ func (s *Server) launch(argv []string) error {
 	}
 	done := make(chan struct{})
 	s.mu.Lock()
-	s.cmd, s.done, s.PID = cmd, done, cmd.Process.Pid
+	s.cmd, s.done, s.PID, s.stopping = cmd, done, cmd.Process.Pid, false
 	s.mu.Unlock()
 	go func() {
 		err := cmd.Wait()
 		logf.Close()
 		s.mu.Lock()
 		s.werr = err
+		if !s.stopping {
+			s.unexpected = append(s.unexpected, fmt.Sprintf("pid %d exited unexpectedly (%v)", cmd.Process.Pid, err))
+		}
 		s.mu.Unlock()
 		close(done)
 	}()
 	if err := s.waitPing(done); err != nil {
 		s.signalAndWait(syscall.SIGKILL, StopTimeout)
+		s.mu.Lock()
+		s.unexpected = nil // reported by the caller, with the log
+		s.mu.Unlock()
 		return err
 	}
 	return nil
@@ -189,6 +202,7 @@ func (s *Server) Stop() bool {
 func (s *Server) signalAndWait(sig syscall.Signal, d time.Duration) bool {
 	s.mu.Lock()
 	cmd, done := s.cmd, s.done
+	s.stopping = true
 	s.mu.Unlock()
 	if cmd == nil {
 		return true
@@ -239,6 +253,18 @@ func (s *Server) LogTail(n int) string {
 // cleanup stops the server and prints its log tail when the test failed.
 func (s *Server) cleanup() {
 	clean := s.Stop()
+	s.mu.Lock()
+	crashes := s.unexpected
+	s.mu.Unlock()
+	if len(crashes) > 0 {
+		msg := fmt.Sprintf("proctest: %s %s\n--- %s log tail ---\n%s", s.Name, strings.Join(crashes, "; "), s.Name, s.LogTail(8192))
+		if s.TolerateExit {
+			s.t.Log(msg + "\n(tolerated: TolerateExit is set)")
+		} else {
+			s.t.Error(msg)
+		}
+		return
+	}
 	if s.t.Failed() || !clean {
 		s.t.Logf("--- %s (pid %d, port %d) log tail ---\n%s", s.Name, s.PID, s.Port, s.LogTail(4096))
 	}

@@ -1,6 +1,7 @@
 package proctest
 
 import (
+	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
@@ -143,5 +144,54 @@ func TestConfigFileFirst(t *testing.T) {
 		if got, err := c.Do(strings.Fields(args)...); err != nil || string(got) != want {
 			t.Errorf("%s = %q, %v; want %q", args, got, err, want)
 		}
+	}
+}
+
+// A crash (an exit nobody asked for) fails the test unless tolerated; a Kill does not count.
+func TestUnexpectedExitIsReported(t *testing.T) {
+	for _, tolerate := range []bool{false, true} {
+		ft := &fakeT{TB: t}
+		s := StartRedis(ft)
+		s.TolerateExit = tolerate
+		c := s.Dial(t)
+		c.Do("SHUTDOWN", "NOSAVE") // the server exits on its own
+		for s.Running() {
+			time.Sleep(10 * time.Millisecond)
+		}
+		ft.runCleanups()
+		if ft.errored == tolerate || !strings.Contains(ft.logs, "exited unexpectedly") {
+			t.Errorf("tolerate=%v: errored=%v logs=%q", tolerate, ft.errored, ft.logs)
+		}
+	}
+	ft := &fakeT{TB: t}
+	s := StartRedis(ft)
+	s.Kill()
+	ft.runCleanups()
+	if ft.errored || strings.Contains(ft.logs, "unexpectedly") {
+		t.Errorf("Kill reported as a crash: %q", ft.logs)
+	}
+}
+
+// fakeT records failures and runs cleanups on demand, to test reporting itself.
+type fakeT struct {
+	testing.TB
+	errored  bool
+	logs     string
+	cleanups []func()
+}
+
+func (f *fakeT) Helper()           {}
+func (f *fakeT) Error(args ...any) { f.errored = true; f.logs += fmt.Sprint(args...) }
+func (f *fakeT) Errorf(format string, args ...any) {
+	f.errored = true
+	f.logs += fmt.Sprintf(format, args...)
+}
+func (f *fakeT) Log(args ...any)                 { f.logs += fmt.Sprint(args...) }
+func (f *fakeT) Logf(format string, args ...any) { f.logs += fmt.Sprintf(format, args...) }
+func (f *fakeT) Failed() bool                    { return f.errored }
+func (f *fakeT) Cleanup(fn func())               { f.cleanups = append(f.cleanups, fn) }
+func (f *fakeT) runCleanups() {
+	for i := len(f.cleanups) - 1; i >= 0; i-- {
+		f.cleanups[i]()
 	}
 }
