@@ -72,7 +72,7 @@ type KeyInfo struct {
 }
 
 // walkSlot calls fn for each live key of physical db in slot, in key order, starting after
-// `after` (nil: from the start). fn returns false to stop.
+// `after` (nil: from the start; the empty key is a non-nil empty slice). fn returns false to stop.
 func (e *Engine) walkSlot(pdb byte, slot uint16, after []byte, now int64, fn func(key []byte, m *Meta) bool) error {
 	lower := slotPrefix(pdb, slot, tagMeta)
 	upper := prefixEnd(lower)
@@ -99,7 +99,7 @@ func (e *Engine) walkSlot(pdb byte, slot uint16, after []byte, now int64, fn fun
 		if m.Expired(now) {
 			continue
 		}
-		if !fn(append([]byte(nil), it.Key()[4:]...), m) {
+		if !fn(append([]byte{}, it.Key()[4:]...), m) { // non-nil even for the empty key
 			break
 		}
 	}

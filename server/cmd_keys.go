@@ -81,10 +81,6 @@ const (
 
 func expireGeneric(c *Client, args [][]byte, seconds, relative bool) {
 	key := args[1]
-	when, ok := c.intArg(args[2])
-	if !ok {
-		return
-	}
 	flags := 0
 	for _, a := range args[3:] {
 		switch {
@@ -107,6 +103,10 @@ func expireGeneric(c *Client, args [][]byte, seconds, relative bool) {
 	}
 	if flags&expGT != 0 && flags&expLT != 0 {
 		c.w.Error("ERR GT and LT options at the same time are not compatible")
+		return
+	}
+	when, ok := c.intArg(args[2])
+	if !ok {
 		return
 	}
 	now := c.s.eng.Now()

@@ -256,10 +256,22 @@ func cmdGetEx(c *Client, args [][]byte) {
 	if !ok {
 		return
 	}
-	now := c.s.eng.Now()
+	// Redis looks the key up before it validates the expire time.
+	m, ok := c.lookup(args[1])
+	if !ok {
+		return
+	}
+	if m == nil {
+		c.w.Null()
+		return
+	}
+	if m.Type != engine.TypeString {
+		c.w.Error(errWrongType)
+		return
+	}
 	var at int64
 	if expire != nil {
-		at, ok = expireAt(c, expire, flags&(setEX|setEXAT) != 0, flags&(setEX|setPX) != 0, now)
+		at, ok = expireAt(c, expire, flags&(setEX|setEXAT) != 0, flags&(setEX|setPX) != 0, c.s.eng.Now())
 		if !ok {
 			return
 		}
@@ -444,7 +456,7 @@ func cmdSetRange(c *Client, args [][]byte) {
 				return nil
 			}
 		}
-		if off+int64(len(val)) > c.s.cfg.ProtoMaxBulk() {
+		if off > c.s.cfg.ProtoMaxBulk()-int64(len(val)) {
 			return replyError(errStringSize)
 		}
 		size := max(int64(len(cur)), off+int64(len(val)))
