@@ -164,10 +164,14 @@ func (s *State) slotsRangeCmd(now int64, args []string, del bool) (Output, error
 }
 
 // AddSlots is CLUSTER ADDSLOTS slot...; args are the slot arguments as sent.
-func (s *State) AddSlots(now int64, args []string) (Output, error) { return s.slotsCmd(now, args, false) }
+func (s *State) AddSlots(now int64, args []string) (Output, error) {
+	return s.slotsCmd(now, args, false)
+}
 
 // DelSlots is CLUSTER DELSLOTS slot....
-func (s *State) DelSlots(now int64, args []string) (Output, error) { return s.slotsCmd(now, args, true) }
+func (s *State) DelSlots(now int64, args []string) (Output, error) {
+	return s.slotsCmd(now, args, true)
+}
 
 // AddSlotsRange is CLUSTER ADDSLOTSRANGE start end [start end ...].
 func (s *State) AddSlotsRange(now int64, args []string) (Output, error) {
