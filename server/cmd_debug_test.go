@@ -4,6 +4,9 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/slotdb/slotdb/internal/difftest"
+	"github.com/slotdb/slotdb/internal/proctest"
 )
 
 // Captured from redis-server 7.0.15 started with --enable-debug-command yes.
@@ -159,4 +162,51 @@ func TestDebugSetActiveExpire(t *testing.T) {
 		}
 		time.Sleep(50 * time.Millisecond)
 	}
+}
+
+// debugDiffScript runs on a real redis-server 7.0.15 and slotdb-server, both started with
+// enable-debug-command yes: digests must agree byte for byte (redis-cli compares them across
+// nodes), including after RENAME, COPY and MOVE.
+const debugDiffScript = `
+DEBUG DIGEST
+DEBUG DIGEST-VALUE nokey
+MSET a hello n 123 big 12345678901234567890123456789012345678901234567890 "bin\x00\xff" "\x00v"
+SET ttl v EX 1000
+DEBUG DIGEST-VALUE a n big "bin\x00\xff" ttl nokey
+DEBUG DIGEST
+SELECT 7
+SET a hello
+SET other x PX 5000000
+SELECT 0
+DEBUG DIGEST
+RENAME ttl ttl2
+COPY a a2
+COPY a a3 DB 7
+MOVE n 3
+DEBUG DIGEST-VALUE ttl2 a2 n
+DEBUG DIGEST
+APPEND a2 x
+DEBUG DIGEST-VALUE a2
+DEBUG SLEEP 0
+DEBUG SLEEP 0.01
+DEBUG SET-ACTIVE-EXPIRE 1
+DEBUG HELP
+DEBUG NOSUCH
+DEBUG DIGEST extra
+DEBUG SLEEP
+FLUSHALL
+DEBUG DIGEST
+`
+
+func TestDebugDigestAgainstRedis(t *testing.T) {
+	ref := proctest.StartRedis(t, "--enable-debug-command", "yes")
+	got := proctest.StartSlotdb(t, "--enable-debug-command", "yes")
+	s, err := difftest.ParseScript("debugDiffScript", debugDiffScript)
+	if err != nil {
+		t.Fatal(err)
+	}
+	r := difftest.NewRunner(difftest.Side{Name: "redis", Addr: ref.Addr()},
+		difftest.Side{Name: "slotdb", Addr: got.Addr()}, difftest.DefaultRules)
+	defer r.Close()
+	difftest.Report(t, r.RunScript(s), true)
 }
