@@ -28,7 +28,7 @@ func (e *Engine) UpdatePair(a int, keysA [][]byte, b int, keysB [][]byte, fn fun
 	ls = slices.Compact(ls)
 	e.locks.lock(ls)
 	defer e.locks.unlock(ls)
-	batch := e.db.NewBatch()
+	batch := e.db.NewIndexedBatch()
 	defer batch.Close()
 	now := e.opts.Now()
 	ta := &Tx{e: e, db: pa, now: now, batch: batch}

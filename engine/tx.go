@@ -36,7 +36,8 @@ func (e *Engine) updatePhys(pdb byte, keys [][]byte, fn func(tx *Tx) error) erro
 	ls := e.locks.set(pdb, keys)
 	e.locks.lock(ls)
 	defer e.locks.unlock(ls)
-	tx := &Tx{e: e, db: pdb, now: e.opts.Now(), batch: e.db.NewBatch()}
+	// Indexed, so that reads inside the transaction see its own element writes.
+	tx := &Tx{e: e, db: pdb, now: e.opts.Now(), batch: e.db.NewIndexedBatch()}
 	defer tx.batch.Close()
 	if err := fn(tx); err != nil {
 		return err
@@ -113,13 +114,40 @@ func (tx *Tx) Get(key []byte) (*Meta, error) {
 		return nil, err
 	}
 	if m.Expired(tx.now) {
-		if _, err := tx.Delete(key); err != nil {
-			return nil, err
+		if tx.batch != nil { // a view leaves the deletion to View's caller
+			if _, err := tx.Delete(key); err != nil {
+				return nil, err
+			}
 		}
 		tx.Expired = append(tx.Expired, key)
 		return nil, nil
 	}
 	return m, nil
+}
+
+// View runs fn over keys in logical db with the keys' stripes held shared: a consistent read
+// of several records (a collection's elements, several keys) that writers of those keys wait
+// for. fn must not write. Keys found expired are deleted afterwards (lazy expiry).
+func (e *Engine) View(db int, keys [][]byte, fn func(tx *Tx) error) error {
+	if e.closed.Load() {
+		return ErrClosed
+	}
+	e.global.RLock()
+	pdb := e.phys(db)
+	ls := e.locks.set(pdb, keys)
+	for _, i := range ls {
+		e.locks.mu[i].RLock()
+	}
+	tx := &Tx{e: e, db: pdb, now: e.opts.Now()}
+	err := fn(tx)
+	for j := len(ls) - 1; j >= 0; j-- {
+		e.locks.mu[ls[j]].RUnlock()
+	}
+	e.global.RUnlock()
+	for _, k := range tx.Expired {
+		e.expireNow(db, k)
+	}
+	return err
 }
 
 // Put stores m as key's metadata, replacing any previous value (a collection of another
