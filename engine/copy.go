@@ -20,7 +20,7 @@ func (e *Engine) UpdatePair(a int, keysA [][]byte, b int, keysB [][]byte, fn fun
 	pa, pb := e.phys(a), e.phys(b)
 	if pa == pb {
 		keys := append(append(make([][]byte, 0, len(keysA)+len(keysB)), keysA...), keysB...)
-		return e.updatePhys(pa, keys, func(tx *Tx) error { return fn(tx, tx) })
+		return e.updatePhys(a, keys, func(tx *Tx) error { return fn(tx, tx) })
 	}
 	// One sorted stripe set across both databases keeps the lock order global.
 	ls := append(e.locks.set(pa, keysA), e.locks.set(pb, keysB)...)
@@ -31,8 +31,8 @@ func (e *Engine) UpdatePair(a int, keysA [][]byte, b int, keysB [][]byte, fn fun
 	batch := e.db.NewIndexedBatch()
 	defer batch.Close()
 	now := e.opts.Now()
-	ta := &Tx{e: e, db: pa, now: now, batch: batch}
-	tb := &Tx{e: e, db: pb, now: now, batch: batch}
+	ta := &Tx{e: e, db: pa, ldb: a, now: now, batch: batch}
+	tb := &Tx{e: e, db: pb, ldb: b, now: now, batch: batch}
 	if err := fn(ta, tb); err != nil {
 		return err
 	}

@@ -51,8 +51,9 @@ type Engine struct {
 	dbmap  atomic.Pointer[[]byte] // logical db -> physical prefix byte
 	counts []*slotCounters        // by physical db
 
-	version atomic.Uint64 // last collection version handed out
-	scans   *scanCursors
+	version   atomic.Uint64 // last collection version handed out
+	writeHook atomic.Pointer[func(db int, key []byte)]
+	scans     *scanCursors
 
 	// noActiveExpire pauses the active expiry cycle (DEBUG SET-ACTIVE-EXPIRE 0).
 	noActiveExpire atomic.Bool

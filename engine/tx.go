@@ -12,6 +12,7 @@ import (
 type Tx struct {
 	e       *Engine
 	db      byte // physical
+	ldb     int  // logical, for the write hook
 	now     int64
 	batch   *pebble.Batch
 	pending map[string]*Meta // key -> its metadata after this tx (absent = deleted)
@@ -29,15 +30,16 @@ func (e *Engine) Update(db int, keys [][]byte, fn func(tx *Tx) error) error {
 	}
 	e.global.RLock()
 	defer e.global.RUnlock()
-	return e.updatePhys(e.phys(db), keys, fn)
+	return e.updatePhys(db, keys, fn)
 }
 
-func (e *Engine) updatePhys(pdb byte, keys [][]byte, fn func(tx *Tx) error) error {
+func (e *Engine) updatePhys(db int, keys [][]byte, fn func(tx *Tx) error) error {
+	pdb := e.phys(db)
 	ls := e.locks.set(pdb, keys)
 	e.locks.lock(ls)
 	defer e.locks.unlock(ls)
 	// Indexed, so that reads inside the transaction see its own element writes.
-	tx := &Tx{e: e, db: pdb, now: e.opts.Now(), batch: e.db.NewIndexedBatch()}
+	tx := &Tx{e: e, db: pdb, ldb: db, now: e.opts.Now(), batch: e.db.NewIndexedBatch()}
 	defer tx.batch.Close()
 	if err := fn(tx); err != nil {
 		return err
@@ -90,7 +92,17 @@ func (tx *Tx) applyCommitted() {
 		}
 	}
 	tx.e.stats.ExpiredKeys.Add(int64(len(tx.Expired)))
+	if hook := tx.e.writeHook.Load(); hook != nil {
+		for k := range tx.pending {
+			(*hook)(tx.ldb, []byte(k))
+		}
+	}
 }
+
+// SetWriteHook installs fn, called after every commit once per key the commit changed
+// (written, deleted, expired), with the key's lock still held: WATCH, blocked clients and
+// keyspace notifications hang off it. fn must be quick and must not call the engine.
+func (e *Engine) SetWriteHook(fn func(db int, key []byte)) { e.writeHook.Store(&fn) }
 
 // Now is the transaction's clock (unix ms), fixed when it began, as Redis fixes it per command.
 func (tx *Tx) Now() int64 { return tx.now }
@@ -138,7 +150,7 @@ func (e *Engine) View(db int, keys [][]byte, fn func(tx *Tx) error) error {
 	for _, i := range ls {
 		e.locks.mu[i].RLock()
 	}
-	tx := &Tx{e: e, db: pdb, now: e.opts.Now()}
+	tx := &Tx{e: e, db: pdb, ldb: db, now: e.opts.Now()}
 	err := fn(tx)
 	for j := len(ls) - 1; j >= 0; j-- {
 		e.locks.mu[ls[j]].RUnlock()
