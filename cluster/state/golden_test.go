@@ -49,7 +49,14 @@ func readGolden(t *testing.T, name string) string {
 
 func loadConf(t *testing.T, name string, now int64) *State {
 	t.Helper()
-	c, err := nodesconf.Parse([]byte(readGolden(t, name)))
+	return loadConfBytesAt(t, []byte(readGolden(t, name)), now)
+}
+
+func loadConfBytes(t *testing.T, b []byte) *State { return loadConfBytesAt(t, b, 1795304400000) }
+
+func loadConfBytesAt(t *testing.T, b []byte, now int64) *State {
+	t.Helper()
+	c, err := nodesconf.Parse(b)
 	if err != nil {
 		t.Fatal(err)
 	}
