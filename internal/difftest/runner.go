@@ -150,16 +150,15 @@ func (r *Runner) Do(pos string, args ...string) *Mismatch {
 			replies[i] = []byte(ReplyClosed)
 			continue
 		}
-		replies[i] = r.read(i)
+		replies[i] = r.read(c)
 	}
 	return r.compare(pos, args, replies)
 }
 
-// read reads one reply from side i of the current pair, turning connection failures into
-// pseudo-replies (and dropping the pair once a side is closed).
-func (r *Runner) read(i int) []byte {
-	p := r.conns[r.cur]
-	raw, err := p[i].ReadReply()
+// read reads one reply from c, turning connection failures into pseudo-replies. The caller
+// (compare) drops the pair afterwards when a side is closed or late.
+func (r *Runner) read(c *proctest.Conn) []byte {
+	raw, err := c.ReadReply()
 	if err == nil {
 		return raw
 	}
@@ -167,8 +166,6 @@ func (r *Runner) read(i int) []byte {
 	switch {
 	case errors.As(err, &ne) && ne.Timeout():
 		r.timeouts++
-		// The pair is out of step: a late reply would be read as the next command's.
-		r.drop(r.cur)
 		return []byte(ReplyTimeout)
 	case errors.Is(err, io.EOF), errors.Is(err, io.ErrUnexpectedEOF), errors.Is(err, syscall.ECONNRESET),
 		errors.Is(err, net.ErrClosed), errors.Is(err, syscall.EPIPE):
@@ -185,10 +182,11 @@ func (r *Runner) compare(pos string, args []string, replies [2][]byte) *Mismatch
 		r.Trace(pos, args, replies[0], replies[1])
 	}
 	for i := range replies {
-		if bytes.Equal(replies[i], []byte(ReplyClosed)) {
-			// The pair is out of step once one side is gone: start both afresh next time.
+		switch string(replies[i]) {
+		case ReplyClosed, ReplyTimeout:
+			// The pair is out of step once a side is gone or late (a late reply would be read
+			// as the next command's): start both afresh next time.
 			r.drop(r.cur)
-			break
 		}
 	}
 	if bytes.Equal(replies[0], replies[1]) {
@@ -288,7 +286,7 @@ func (r *Runner) Step(st Step) *Mismatch {
 			return nil
 		})
 	case "read":
-		return r.each(pos, st, func(_ *proctest.Conn, i int) []byte { return r.read(i) })
+		return r.each(pos, st, func(c *proctest.Conn, _ int) []byte { return r.read(c) })
 	case "noreply":
 		wait := 100 * time.Millisecond
 		if len(st.Args) == 1 {
@@ -348,7 +346,7 @@ func (r *Runner) scan(pos string, st Step) *Mismatch {
 		args := append([]string(nil), st.Args...)
 		seen := map[string]bool{}
 		for iter := 0; ; iter++ {
-			raw := r.read0(c, i, args)
+			raw := r.sendRead(c, args)
 			reply, err := proctest.ParseReply(raw)
 			if err != nil || reply.Type == '-' {
 				return raw // an error (or a pseudo-reply) is compared as it is
@@ -375,9 +373,9 @@ func (r *Runner) scan(pos string, st Step) *Mismatch {
 	})
 }
 
-func (r *Runner) read0(c *proctest.Conn, i int, args []string) []byte {
+func (r *Runner) sendRead(c *proctest.Conn, args []string) []byte {
 	if err := c.Send(args...); err != nil {
 		return []byte(ReplyClosed)
 	}
-	return r.read(i)
+	return r.read(c)
 }

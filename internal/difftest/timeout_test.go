@@ -75,3 +75,28 @@ func TestRandomChunksReportDifferences(t *testing.T) {
 		}
 	}
 }
+
+// When only one side closes the connection, the pair is re-dialled and the run goes on.
+func TestOneSideCloses(t *testing.T) {
+	a := proctest.StartRedis(t)
+	b := proctest.StartRedis(t, "--rename-command", "QUIT", "")
+	r := NewRunner(Side{"redis", a.Addr()}, Side{"noquit", b.Addr()}, DefaultRules)
+	defer r.Close()
+	r.Timeout = 300 * time.Millisecond
+	s, err := ParseScript("q.txt", "CLIENT SETNAME x\n@send QUIT\n@read\n@read\nCLIENT GETNAME\n")
+	if err != nil {
+		t.Fatal(err)
+	}
+	ms := r.RunScript(s)
+	var got []string
+	for _, m := range ms {
+		got = append(got, m.Pos+" "+string(m.Ref)+" | "+string(m.Got))
+	}
+	want := []string{
+		"q.txt:3 +OK\r\n | -ERR unknown command 'QUIT', with args beginning with: \r\n",
+		"q.txt:4 " + ReplyClosed + " | " + ReplyTimeout,
+	}
+	if strings.Join(got, "\n") != strings.Join(want, "\n") {
+		t.Errorf("mismatches:\n%s\nwant:\n%s", strings.Join(got, "\n"), strings.Join(want, "\n"))
+	}
+}
