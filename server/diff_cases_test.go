@@ -5,6 +5,7 @@ import (
 	"path/filepath"
 	"strconv"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -34,19 +35,27 @@ func startPair(t *testing.T) (difftest.Side, difftest.Side) {
 
 func TestDiffCases(t *testing.T) {
 	strict := difftest.Strict()
+	var mu sync.Mutex
 	total := 0
-	for _, path := range difftest.CaseFiles(t, filepath.Join("testdata", "diff")) {
-		name := strings.TrimSuffix(filepath.Base(path), ".txt")
-		if f := os.Getenv("SLOTDB_DIFF_CASE"); f != "" && !strings.Contains(name, f) {
-			continue
+	// The files run in parallel (each on its own pair of servers): most of their time is
+	// spent sleeping for TTLs.
+	t.Run("files", func(t *testing.T) {
+		for _, path := range difftest.CaseFiles(t, filepath.Join("testdata", "diff")) {
+			name := strings.TrimSuffix(filepath.Base(path), ".txt")
+			if f := os.Getenv("SLOTDB_DIFF_CASE"); f != "" && !strings.Contains(name, f) {
+				continue
+			}
+			t.Run(name, func(t *testing.T) {
+				t.Parallel()
+				ref, got := startPair(t)
+				ms := difftest.RunFile(t, path, ref, got)
+				mu.Lock()
+				total += len(ms)
+				mu.Unlock()
+				difftest.Report(t, ms, strict)
+			})
 		}
-		t.Run(name, func(t *testing.T) {
-			ref, got := startPair(t)
-			ms := difftest.RunFile(t, path, ref, got)
-			total += len(ms)
-			difftest.Report(t, ms, strict)
-		})
-	}
+	})
 	if total > 0 && !strict {
 		t.Logf("TO DO: %d mismatch(es) against redis 7.0.15 across the case files (%s off)", total, difftest.StrictEnv)
 	}

@@ -15,6 +15,7 @@ import (
 func TestDiffCasesReferenceAgrees(t *testing.T) {
 	for _, path := range difftest.CaseFiles(t, filepath.Join("testdata", "diff")) {
 		t.Run(strings.TrimSuffix(filepath.Base(path), ".txt"), func(t *testing.T) {
+			t.Parallel()
 			a, b := proctest.StartRedis(t), proctest.StartRedis(t)
 			ms := difftest.RunFile(t, path, difftest.Side{Name: "redis-a", Addr: a.Addr()}, difftest.Side{Name: "redis-b", Addr: b.Addr()})
 			difftest.Report(t, ms, true)
