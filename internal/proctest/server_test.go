@@ -195,3 +195,30 @@ func (f *fakeT) runCleanups() {
 		f.cleanups[i]()
 	}
 }
+
+// Push messages (RESP3) and MONITOR lines are read one whole reply at a time.
+func TestPushAndMonitor(t *testing.T) {
+	s := StartRedis(t)
+	sub, mon, pub := s.Dial(t), s.Dial(t), s.Dial(t)
+	if _, err := sub.Do("HELLO", "3"); err != nil {
+		t.Fatal(err)
+	}
+	got, err := sub.Do("SUBSCRIBE", "ch")
+	if err != nil || string(got) != ">3\r\n$9\r\nsubscribe\r\n$2\r\nch\r\n:1\r\n" {
+		t.Fatalf("SUBSCRIBE = %q, %v", got, err)
+	}
+	if got, err := mon.Do("MONITOR"); err != nil || string(got) != "+OK\r\n" {
+		t.Fatalf("MONITOR = %q, %v", got, err)
+	}
+	if got, err := pub.Do("PUBLISH", "ch", "a\r\nb"); err != nil || string(got) != ":1\r\n" {
+		t.Fatalf("PUBLISH = %q, %v", got, err)
+	}
+	got, err = sub.ReadReply()
+	if err != nil || string(got) != ">3\r\n$7\r\nmessage\r\n$2\r\nch\r\n$4\r\na\r\nb\r\n" {
+		t.Fatalf("push = %q, %v", got, err)
+	}
+	line, err := mon.ReadReply()
+	if err != nil || !strings.HasPrefix(string(line), "+") || !strings.HasSuffix(string(line), `"PUBLISH" "ch" "a\r\nb"`+"\r\n") {
+		t.Fatalf("MONITOR line = %q, %v", line, err)
+	}
+}
