@@ -27,6 +27,9 @@ const (
 	// FlagRaw marks a string that Redis would hold as "raw" whatever its length (it was grown
 	// in place by APPEND, SETRANGE, SETBIT...).
 	FlagRaw = 1 << iota
+	// FlagConverted marks a collection that left its compact encoding (a listpack hash, an
+	// intset set): Redis never converts back, whatever the collection shrinks to.
+	FlagConverted
 )
 
 // Meta is a key's metadata record, decoded. Values handed out by the engine are immutable:
