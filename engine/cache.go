@@ -2,6 +2,7 @@ package engine
 
 import (
 	"github.com/maypok86/otter/v2"
+	"github.com/slotdb/slotdb/internal/clock"
 )
 
 // metaCache holds decoded metadata records (and so inline string values), including "absent"
@@ -22,6 +23,7 @@ var absent = &Meta{}
 func newMetaCache(bytes int64) *metaCache {
 	c := otter.Must(&otter.Options[cacheKey, *Meta]{
 		MaximumWeight: uint64(max(bytes, 1<<20)),
+		Clock:         clock.Otter{},
 		Weigher: func(k cacheKey, m *Meta) uint32 {
 			return uint32(min(len(k.key)+m.size(), 1<<31))
 		},

@@ -13,6 +13,7 @@ import (
 
 	"github.com/cockroachdb/pebble/v2"
 	"github.com/cockroachdb/pebble/v2/bloom"
+	"github.com/slotdb/slotdb/internal/clock"
 )
 
 // Fsync is the durability policy, named after appendfsync.
@@ -88,7 +89,7 @@ func Open(opts Options) (*Engine, error) {
 		opts.Logger = slog.Default()
 	}
 	if opts.Now == nil {
-		opts.Now = func() int64 { return time.Now().UnixMilli() }
+		opts.Now = clock.NowMs
 	}
 	if opts.CacheBytes <= 0 {
 		opts.CacheBytes = 256 << 20
