@@ -105,7 +105,10 @@ func lcsCheck(alen, blen int, maxBulk int64) string {
 	}
 	hi, cells := bits.Mul64(uint64(alen)+1, uint64(blen)+1)
 	hi2, size := bits.Mul64(cells, 4)
-	if hi != 0 || hi2 != 0 || size > uint64(maxBulk) {
+	if hi != 0 || hi2 != 0 {
+		return "ERR Insufficient memory, failed allocating transient memory for LCS"
+	}
+	if size > uint64(maxBulk) {
 		return "ERR Insufficient memory, transient memory for LCS exceeds proto-max-bulk-len"
 	}
 	return ""
