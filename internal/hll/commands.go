@@ -54,9 +54,6 @@ func PFCountUnion(vs [][]byte) (uint64, error) {
 		if v == nil {
 			continue
 		}
-		if err := Check(v); err != nil {
-			return 0, err
-		}
 		if err := m.Merge(v); err != nil {
 			return 0, err
 		}
@@ -74,13 +71,10 @@ func PFMerge(vs [][]byte, sparseMax int) (out []byte, err error) {
 		if v == nil {
 			continue
 		}
-		if err := Check(v); err != nil {
-			return nil, err
-		}
-		dense = dense || v[4] == Dense
 		if err := m.Merge(v); err != nil {
 			return nil, err
 		}
+		dense = dense || v[4] == Dense
 	}
 	var s *Sketch
 	if vs[0] == nil {

@@ -16,7 +16,13 @@ func estimate(h *[64]int) uint64 {
 		z *= 0.5
 	}
 	z += float64(m * sigma(float64(h[0])/m))
-	return uint64(math.Round(alphaInf * m * m / z))
+	e := math.Round(alphaInf * m * m / z)
+	if !(e < 1<<63) {
+		// z is 0 when no register is within 1..Q: llroundl overflows to LLONG_MIN on x86-64,
+		// which Redis casts to uint64 and replies as -9223372036854775808.
+		return 1 << 63
+	}
+	return uint64(e)
 }
 
 func sigma(x float64) float64 {
@@ -52,9 +58,12 @@ func tau(x float64) float64 {
 	}
 }
 
-// Count computes the cardinality of HLL v (which must pass Check) from its registers,
-// ignoring the cache; ErrCorrupt for a sparse body that does not cover 16384 registers.
+// Count computes the cardinality of HLL v from its registers, ignoring the cache; ErrNotHLL
+// (see Check), or ErrCorrupt for a sparse body that does not cover 16384 registers.
 func Count(v []byte) (uint64, error) {
+	if err := Check(v); err != nil {
+		return 0, err
+	}
 	var h [64]int
 	if v[4] == Dense {
 		denseHisto(v[HeaderSize:], &h)
@@ -68,9 +77,13 @@ func Count(v []byte) (uint64, error) {
 // keys, PFMERGE).
 type Max [Registers]uint8
 
-// Merge raises m's registers to those of HLL v (hllMerge); v must pass Check. A sparse body
-// that does not cover exactly 16384 registers is ErrCorrupt (m may be partly updated).
+// Merge raises m's registers to those of HLL v (hllMerge). Errors are ErrNotHLL (see Check)
+// and ErrCorrupt for a sparse body that does not cover exactly 16384 registers (m may be
+// partly updated then).
 func (m *Max) Merge(v []byte) error {
+	if err := Check(v); err != nil {
+		return err
+	}
 	if v[4] == Dense {
 		regs := v[HeaderSize:]
 		for i := range m {

@@ -98,7 +98,11 @@ func (s *Sketch) Registers() []uint8 {
 }
 
 // Decode renders a sparse body's opcodes as PFDEBUG DECODE does ("Z:n", "z:n", "v:val,n").
+// Values shorter than the header decode to "".
 func Decode(v []byte) string {
+	if len(v) < HeaderSize {
+		return ""
+	}
 	var sb strings.Builder
 	body := v[HeaderSize:]
 	for p := 0; p < len(body); {
