@@ -39,6 +39,9 @@ var cases = [][2]string{
 	{"smallmax", "config 200 ; add h seq:c:300 ; count h ; add g seq:c:20 ; merge g h ; config 3000"},
 	{"zeromax", "config 0 ; add h lit:x ; count h ; config 3000"},
 	{"countmissing", "count nokey ; count nokey other"},
+	// Large sparse values: long VAL runs, merges of adjacent VALs up to 4.
+	{"bigsparse", "config 14000 ; add h seq:b:8000 ; count h ; add h seq:c:2000 ; config 3000"},
+	{"bigmerge", "config 14000 ; add a seq:a:4000 ; add b seq:b:4000 ; merge a b ; count a ; merge c b a ; config 3000"},
 }
 
 func main() {

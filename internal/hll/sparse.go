@@ -96,16 +96,21 @@ func sparseHisto(body []byte, h *[64]int) (ok bool) {
 // same opcode splits, same merging of adjacent VAL opcodes, promotion to dense when count is
 // above 32 or the value would grow past sparseMax bytes. It reports whether the register
 // changed; ErrCorrupt when the opcodes do not reach the register or the promotion fails.
-// *v may be replaced (it must be a private copy).
+// *v is edited in place, using its spare capacity, or replaced: it must be a private copy.
 func sparseSet(v *[]byte, index int, count uint8, sparseMax int) (bool, error) {
 	if count > valMaxValue {
 		return promote(v, index, count)
 	}
 	// Redis makes room for 3 more bytes and relies on the NUL terminator after the end: b
-	// holds the value, then 4 zero bytes.
+	// is the value with 4 more bytes of room, the first of them 0. The edit is in place.
 	n := len(*v)
-	b := make([]byte, n+4)
-	copy(b, *v)
+	if cap(*v) < n+4 {
+		nb := make([]byte, n, n+n/4+64)
+		copy(nb, *v)
+		*v = nb
+	}
+	b := (*v)[:n+4]
+	b[n] = 0
 	end := n
 
 	// Step 1: find the opcode covering index.
@@ -152,7 +157,7 @@ func sparseSet(v *[]byte, index int, count uint8, sparseMax int) (bool, error) {
 	// Step 2: the trivial in-place cases.
 	updated := func() {
 		end = mergeVals(b, end, prev)
-		*v = b[:end:end]
+		*v = b[:end]
 		invalidateCache(*v)
 	}
 	if isVal(op) {
