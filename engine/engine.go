@@ -55,6 +55,8 @@ type Engine struct {
 	version   atomic.Uint64 // last collection version handed out
 	writeHook atomic.Pointer[func(db int, key []byte)]
 	scans     *scanCursors
+	// expireCursor is where each logical db's active expiry resumes (expiry goroutine only).
+	expireCursor [MaxDatabases]int
 
 	// noActiveExpire pauses the active expiry cycle (DEBUG SET-ACTIVE-EXPIRE 0).
 	noActiveExpire atomic.Bool

@@ -2,6 +2,7 @@ package engine
 
 import (
 	"encoding/binary"
+	"errors"
 	"time"
 
 	"github.com/cockroachdb/pebble/v2"
@@ -14,7 +15,7 @@ import (
 // actually due.
 const (
 	expireBudget   = 25 * time.Millisecond
-	expireBatchMax = 128
+	expireBatchMax = 512
 )
 
 // SetActiveExpire turns the active expiry cycle on or off; lazy expiry always works.
@@ -40,7 +41,8 @@ func (e *Engine) activeExpireCycle() {
 	e.stats.ExpireCycleTime.Add(time.Since(start).Milliseconds())
 }
 
-// expireDB removes due keys of one logical db; it reports whether it stopped with work left.
+// expireDB removes due keys of one logical db, resuming at the slot where the previous call
+// stopped; it reports whether it stopped with work left.
 func (e *Engine) expireDB(db int, now int64, deadline time.Time) bool {
 	e.global.RLock()
 	pdb := e.phys(db)
@@ -50,7 +52,8 @@ func (e *Engine) expireDB(db int, now int64, deadline time.Time) bool {
 		return false
 	}
 	var due [][]byte
-	for slot := 0; slot < keyslot.Slots && len(due) < expireBatchMax; slot++ {
+	slot := e.expireCursor[db]
+	for n := 0; n < keyslot.Slots && len(due) < expireBatchMax; n, slot = n+1, (slot+1)%keyslot.Slots {
 		due0 := c.nextDue[slot].Load()
 		if c.expires[slot].Load() == 0 || due0 > now {
 			continue
@@ -65,24 +68,34 @@ func (e *Engine) expireDB(db int, now int64, deadline time.Time) bool {
 			k := it.Key()
 			at := int64(binary.BigEndian.Uint64(k[4:12]))
 			if at > now || len(due) == expireBatchMax {
-				next = at
+				next = at // the first entry not taken: due later, or left for the next batch
 				break
 			}
 			due = append(due, append([]byte(nil), k[12:]...))
 		}
 		it.Close()
-		// Keys deleted below are due now; a concurrent write that lowered the bound wins.
-		if len(due) > 0 {
-			next = min(next, now)
-		}
+		// A concurrent write that lowered the bound meanwhile wins the CAS.
 		c.nextDue[slot].CompareAndSwap(due0, next)
-		if time.Now().After(deadline) {
+		if len(due) == expireBatchMax || time.Now().After(deadline) {
 			break
 		}
 	}
+	e.expireCursor[db] = slot
 	e.global.RUnlock()
-	for _, key := range due {
-		e.expireNow(db, key)
+	// One transaction for the batch: each key is re-checked under its lock and deleted if it
+	// is still expired.
+	if len(due) > 0 {
+		err := e.Update(db, due, func(tx *Tx) error {
+			for _, key := range due {
+				if _, err := tx.Get(key); err != nil {
+					return err
+				}
+			}
+			return nil
+		})
+		if err != nil && !errors.Is(err, ErrClosed) {
+			e.log.Warn("active expiry failed", "err", err)
+		}
 	}
 	return len(due) == expireBatchMax
 }
