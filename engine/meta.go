@@ -30,6 +30,9 @@ const (
 	// FlagConverted marks a collection that left its compact encoding (a listpack hash, an
 	// intset set): Redis never converts back, whatever the collection shrinks to.
 	FlagConverted
+	// FlagNotInt marks a string Redis created without trying the integer encoding
+	// (INCRBYFLOAT's result is "embstr" even when it looks like an integer).
+	FlagNotInt
 )
 
 // Meta is a key's metadata record, decoded. Values handed out by the engine are immutable:

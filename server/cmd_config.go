@@ -78,4 +78,5 @@ func (s *Server) resetStats() {
 	st.ExpiredKeys.Store(0)
 	st.KeyspaceHits.Store(0)
 	st.KeyspaceMisses.Store(0)
+	s.resetCommandStats()
 }

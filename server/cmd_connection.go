@@ -157,6 +157,8 @@ func cmdReset(c *Client, args [][]byte) {
 	c.w.Proto = 2
 	c.name = ""
 	c.replyMode = replyOn
+	c.skipThis = false
+	c.noEvict = false
 	c.authed = c.s.cfg.RequirePass() == ""
 	if c.isMonitor {
 		c.isMonitor = false

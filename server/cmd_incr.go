@@ -139,7 +139,7 @@ func cmdIncrByFloat(c *Client, args [][]byte) {
 			return replyError("ERR increment would produce NaN or Infinity")
 		}
 		out = formatLongDouble(sum)
-		return tx.Put(key, &engine.Meta{Type: engine.TypeString, Value: []byte(out), ExpireAt: exp})
+		return tx.Put(key, &engine.Meta{Type: engine.TypeString, Value: []byte(out), ExpireAt: exp, Flags: engine.FlagNotInt})
 	})
 	if ok {
 		c.w.BulkString(out)

@@ -189,7 +189,7 @@ func stringEncoding(m *engine.Meta) string {
 	if m.Flags&engine.FlagRaw != 0 {
 		return "raw"
 	}
-	if len(m.Value) <= 20 {
+	if len(m.Value) <= 20 && m.Flags&engine.FlagNotInt == 0 {
 		if _, ok := parseInt(m.Value); ok {
 			return "int"
 		}
