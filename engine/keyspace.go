@@ -270,3 +270,24 @@ func (e *Engine) Scan(db int, cursor uint64, count int, filter func(key []byte, 
 	}
 	return 0, out, nil
 }
+
+// DeleteSlot drops every key of db 0 in slot (a slot this node no longer serves): one
+// range tombstone over db0|slot and the slot's counters.
+func (e *Engine) DeleteSlot(slot uint16) error {
+	e.global.Lock()
+	defer e.global.Unlock()
+	pdb := e.phys(0)
+	lower := []byte{pdb, byte(slot >> 8), byte(slot)}
+	b := e.db.NewBatch()
+	defer b.Close()
+	b.DeleteRange(lower, prefixEnd(lower), nil)
+	b.Delete(counterKey(pdb, slot), nil)
+	if err := b.Commit(e.writeOpts()); err != nil {
+		return err
+	}
+	c := e.counts[pdb]
+	c.add(slot, -c.keys[slot].Load(), -c.expires[slot].Load())
+	c.nextDue[slot].Store(0)
+	e.cache.clear()
+	return nil
+}

@@ -47,6 +47,9 @@ type Client struct {
 	argvLen         int  // bytes of the current command's arguments (CLIENT LIST argv-mem)
 	replyPeak       int  // largest pending reply flushed (CLIENT LIST rbp)
 	fd              int  // socket descriptor, -1 if unknown (CLIENT LIST fd)
+	readonly        bool // READONLY: a replica serves its master's slots for reads (route.go)
+	asking          bool // ASKING was the last command: set by ASKING, moved to askingNow
+	askingNow       bool // this command runs with the ASKING flag (route.go)
 
 	lastInteraction atomic.Int64 // unix ms
 	blocked         atomic.Bool

@@ -13,6 +13,7 @@ func (s *Server) execute(c *Client, args [][]byte) {
 	c.skipping = c.skipThis
 	c.skipThis = false
 	c.argvLen = argvLen(args)
+	c.askingNow, c.asking = c.asking, false // ASKING lasts for one command
 
 	cmd := s.lookup(c, args)
 	if cmd == nil {
@@ -23,6 +24,11 @@ func (s *Server) execute(c *Client, args [][]byte) {
 	c.lastCmd = cmd.meta.Name
 	if !c.authed && !cmd.meta.NoAuth {
 		c.w.Error("NOAUTH Authentication required.")
+		s.rejected(c, cmd)
+		s.finishReply(c, mark)
+		return
+	}
+	if s.cluster != nil && !s.routeCommand(c, cmd, args) {
 		s.rejected(c, cmd)
 		s.finishReply(c, mark)
 		return

@@ -12,6 +12,7 @@ import (
 	"sync/atomic"
 	"time"
 
+	"github.com/slotdb/slotdb/cluster"
 	"github.com/slotdb/slotdb/engine"
 )
 
@@ -57,6 +58,7 @@ type Server struct {
 	wg           sync.WaitGroup
 	commands     map[string]*command
 	intro        introspection // INFO, CLIENT and pause state: cmd_info.go, cmd_client.go
+	cluster      *cluster.Node // nil unless cluster-enabled: route.go, cmd_cluster.go
 }
 
 type serverStats struct {
@@ -216,6 +218,9 @@ func (s *Server) Shutdown(reason string) {
 			c.close()
 		}
 		s.mu.Unlock()
+		if s.cluster != nil {
+			s.cluster.Close() // before the store: the cluster may still touch it
+		}
 		if err := s.eng.Close(); err != nil {
 			s.log.Warn("Error closing the store: " + err.Error())
 		}

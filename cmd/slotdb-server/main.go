@@ -17,6 +17,7 @@ import (
 	"strings"
 	"syscall"
 
+	"github.com/slotdb/slotdb/cluster"
 	"github.com/slotdb/slotdb/engine"
 	"github.com/slotdb/slotdb/server"
 	"github.com/slotdb/slotdb/server/cmdmeta"
@@ -29,7 +30,8 @@ const daemonEnv = "SLOTDB_DAEMONIZED"
 func main() { os.Exit(run(os.Args[1:])) }
 
 func run(argv []string) int {
-	args := config.ParseArgs(argv)
+	parseArgv, ownAllSlots := takeFlag(argv, ownAllSlotsFlag)
+	args := config.ParseArgs(parseArgv)
 	if args.Version {
 		fmt.Printf("slotdb server v=%s (Redis %s compatible) bits=64 go=%s\n", server.SlotdbVersion, server.Version, runtime.Version())
 		return 0
@@ -106,9 +108,24 @@ func run(argv []string) int {
 	}
 	wire(cfg, settings, eng, level)
 	srv := server.New(server.Options{Engine: eng, Config: settings, Logger: log, Log: logh, ConfigFile: cfg.File()})
-	log.Info(fmt.Sprintf("Running mode=standalone, port=%d.", ap.Port))
+	mode := "standalone"
+	var node *cluster.Node
+	if ap.ClusterEnabled {
+		node, err = startCluster(cfg, ap, eng, log, ownAllSlots)
+		if err != nil {
+			log.Warn(err.Error())
+			eng.Close()
+			return 1
+		}
+		srv.SetCluster(node)
+		mode = "cluster"
+	}
+	log.Info(fmt.Sprintf("Running mode=%s, port=%d.", mode, ap.Port))
 	if err := srv.Listen(); err != nil {
 		log.Warn(fmt.Sprintf("Failed listening on port %d (tcp), aborting.", ap.Port) + " " + err.Error())
+		if node != nil {
+			node.Close()
+		}
 		eng.Close()
 		return 1
 	}
