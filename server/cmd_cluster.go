@@ -1,6 +1,7 @@
 package server
 
 import (
+	"bytes"
 	"strings"
 
 	"github.com/slotdb/slotdb/cluster"
@@ -84,7 +85,15 @@ func strArgs(args [][]byte) []string {
 
 // subSyntaxError is addReplySubcommandSyntaxError.
 func subSyntaxError(c *Client, args [][]byte) {
-	c.w.Error(sanitize("ERR unknown subcommand or wrong number of arguments for '" + string(cString(args[1])) + "'. Try CLUSTER HELP."))
+	c.w.Error(sanitize("ERR unknown subcommand or wrong number of arguments for '" + string(cutNUL(args[1])) + "'. Try CLUSTER HELP."))
+}
+
+// cutNUL cuts b at its first NUL, as Redis's "%s" formatting of an argument does.
+func cutNUL(b []byte) []byte {
+	if i := bytes.IndexByte(b, 0); i >= 0 {
+		return b[:i]
+	}
+	return b
 }
 
 func clusterInfo(c *Client, n *cluster.Node, _ [][]byte) {
