@@ -10,7 +10,8 @@ build:
 
 run: build
 	mkdir -p data/$(PORT)
-	./bin/slotdb-server --port $(PORT) --bind 127.0.0.1 --dir ./data/$(PORT)
+	./bin/slotdb-server --port $(PORT) --bind 127.0.0.1 --dir ./data/$(PORT) \
+		--cluster-enabled yes --cluster-own-all-slots
 
 # The tests use a real redis-server/redis-cli 7.0 as the reference: install them when missing.
 deps-test:
