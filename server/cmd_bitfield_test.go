@@ -240,3 +240,30 @@ func TestGetSetBits(t *testing.T) {
 		t.Fatalf("signExtend = %d", got)
 	}
 }
+
+// FuzzBitfield parses arbitrary BITFIELD arguments (NUL-separated in the input) and runs them
+// on a value: no panic, one result per op, and writes stay inside the room made for them.
+func FuzzBitfield(f *testing.F) {
+	f.Add([]byte("SET\x00i8\x000\x00-100\x00GET\x00u4\x00#1\x00OVERFLOW\x00SAT\x00INCRBY\x00i64\x0060\x009223372036854775807"), []byte("foobar"))
+	f.Add([]byte("OVERFLOW\x00FAIL\x00INCRBY\x00u63\x00#3\x00-9223372036854775808"), []byte{})
+	f.Add([]byte("GET\x00i64\x00#131071\x00SET\x00u1\x001048575\x001"), []byte{0xff})
+	f.Add([]byte("get\x00u8"), []byte("x"))
+	f.Fuzz(func(t *testing.T, spec, init []byte) {
+		args := [][]byte{[]byte("bitfield"), []byte("k")}
+		args = append(args, bytes.Split(spec, []byte{0})...)
+		ops, readonly, hi, e := parseBitfield(args, 1<<17) // bounds what a write may grow
+		if e != "" {
+			return
+		}
+		res, final := applyBitfield(init, ops)
+		if len(res) != len(ops) {
+			t.Fatalf("%d results for %d ops", len(res), len(ops))
+		}
+		if readonly && !bytes.Equal(final, init) {
+			t.Fatalf("GET-only ops changed the value")
+		}
+		if !readonly && uint64(len(final)) != max(uint64(len(init)), hi>>3+1) {
+			t.Fatalf("value is %d bytes, want max(%d, %d)", len(final), len(init), hi>>3+1)
+		}
+	})
+}

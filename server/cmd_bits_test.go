@@ -847,3 +847,49 @@ func TestBitsWritesKeepTTLAndRaw(t *testing.T) {
 		t.Errorf("BITFIELD GET made the value raw")
 	}
 }
+
+// FuzzBitCountPos checks BITCOUNT and BITPOS on arbitrary values and ranges against the
+// bit-by-bit model.
+func FuzzBitCountPos(f *testing.F) {
+	f.Add([]byte("foobar"), int64(1), int64(-2), false)
+	f.Add([]byte("\xff\xff\xff\xff\xff\xff\xff\xff\xff\xff\x00"), int64(3), int64(85), true)
+	f.Add([]byte{}, int64(-9223372036854775808), int64(9223372036854775807), true)
+	f.Fuzz(func(t *testing.T, v []byte, start, end int64, unitBit bool) {
+		if len(v) > 4096 {
+			return
+		}
+		n := int64(len(v))
+		if unitBit {
+			n *= 8
+		}
+		s, e := naiveRange(n, start, end)
+		if !unitBit {
+			s, e = s*8, e*8+7
+		}
+		bitsOf := naiveBits(v)
+		var count int64
+		first := [2]int64{-1, -1}
+		for p := s; p <= e; p++ {
+			b := bitsOf[p]
+			count += int64(b)
+			if first[b] < 0 {
+				first[b] = p
+			}
+		}
+		if start < 0 && end < 0 && start > end {
+			count = 0
+		}
+		if got := bitCount(v, start, end, unitBit); got != count {
+			t.Fatalf("bitCount = %d, model %d", got, count)
+		}
+		for bit := byte(0); bit <= 1; bit++ {
+			want := first[bit]
+			if s > e {
+				want = -1
+			}
+			if got := bitPos(v, bit, start, end, true, unitBit); got != want {
+				t.Fatalf("bitPos(bit %d) = %d, model %d", bit, got, want)
+			}
+		}
+	})
+}
