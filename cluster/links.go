@@ -95,7 +95,7 @@ func (n *Node) writeLoop(c *conn) {
 }
 
 func (n *Node) writeTimeout() time.Duration {
-	return time.Duration(max(n.cfg.NodeTimeout, 1000)) * time.Millisecond
+	return time.Duration(max(n.nodeTimeout.Load(), 1000)) * time.Millisecond
 }
 
 // readLoop frames and decodes messages and steps the state machine with each, in
@@ -159,7 +159,7 @@ func (n *Node) dial(cn state.Connect) {
 			n.linkFailed(c)
 			return
 		}
-		setupTCP(nc, n.cfg.NodeTimeout)
+		setupTCP(nc, n.nodeTimeout.Load())
 		n.mu.Lock()
 		if n.conns[c.id] != c || !c.attach(nc) {
 			n.mu.Unlock()
@@ -209,7 +209,7 @@ func (n *Node) accept(nc net.Conn) {
 		return
 	default:
 	}
-	setupTCP(nc, n.cfg.NodeTimeout)
+	setupTCP(nc, n.nodeTimeout.Load())
 	peer, local := "", ""
 	if ta, ok := nc.RemoteAddr().(*net.TCPAddr); ok {
 		peer = ta.IP.String()

@@ -56,6 +56,7 @@ type Node struct {
 	closeOnce sync.Once
 	wg        sync.WaitGroup
 
+	nodeTimeout   atomic.Int64  // cfg.NodeTimeout for the link goroutines, which hold no lock
 	malformed     atomic.Uint64 // bus packets dropped because they did not decode
 	readsWhenDown atomic.Bool
 	endpointType  atomic.Int32
@@ -89,6 +90,7 @@ func Open(o Options) (*Node, error) {
 	if n.now == nil {
 		n.now = func() int64 { return time.Now().UnixMilli() }
 	}
+	n.nodeTimeout.Store(o.Config.NodeTimeout)
 	n.SetReadsWhenDown(o.ReadsWhenDown)
 	n.SetEndpointType(o.EndpointType)
 	eng := o.Engine
@@ -234,6 +236,7 @@ func (n *Node) SetConfig(f func(c *state.Config)) {
 	n.mu.Lock()
 	defer n.mu.Unlock()
 	f(&n.cfg)
+	n.nodeTimeout.Store(n.cfg.NodeTimeout)
 	n.execLocked(n.st.SetConfig(n.now(), n.cfg))
 }
 
