@@ -7,6 +7,7 @@ import (
 	"github.com/slotdb/slotdb/cluster"
 	"github.com/slotdb/slotdb/cluster/state"
 	"github.com/slotdb/slotdb/internal/keyslot"
+	"github.com/slotdb/slotdb/server/resp"
 )
 
 func init() {
@@ -116,23 +117,22 @@ func clusterMyID(c *Client, n *cluster.Node, _ [][]byte) {
 
 // writeSlotNode is addNodeToNodeReply: endpoint, port, id, then a map of the networking
 // data that is not the endpoint.
-func writeSlotNode(c *Client, n *cluster.Node, sn state.SlotNode) {
-	typ := n.EndpointType()
-	c.w.Array(4)
+func writeSlotNode(w *resp.Writer, typ int, sn state.SlotNode) {
+	w.Array(4)
 	switch typ {
 	case cluster.EndpointIP:
-		c.w.BulkString(sn.IP)
+		w.BulkString(sn.IP)
 	case cluster.EndpointHostname:
 		if sn.Hostname != "" {
-			c.w.BulkString(sn.Hostname)
+			w.BulkString(sn.Hostname)
 		} else {
-			c.w.BulkString("?")
+			w.BulkString("?")
 		}
 	default:
-		c.w.Null()
+		w.Null()
 	}
-	c.w.Int(int64(sn.Port))
-	c.w.BulkString(sn.ID)
+	w.Int(int64(sn.Port))
+	w.BulkString(sn.ID)
 	extra := 0
 	if typ != cluster.EndpointIP {
 		extra++
@@ -140,35 +140,40 @@ func writeSlotNode(c *Client, n *cluster.Node, sn state.SlotNode) {
 	if typ != cluster.EndpointHostname && sn.Hostname != "" {
 		extra++
 	}
-	c.w.Map(extra)
+	w.Map(extra)
 	if typ != cluster.EndpointIP {
-		c.w.BulkString("ip")
-		c.w.BulkString(sn.IP)
+		w.BulkString("ip")
+		w.BulkString(sn.IP)
 	}
 	if typ != cluster.EndpointHostname && sn.Hostname != "" {
-		c.w.BulkString("hostname")
-		c.w.BulkString(sn.Hostname)
+		w.BulkString("hostname")
+		w.BulkString(sn.Hostname)
 	}
 }
 
 func clusterSlots(c *Client, n *cluster.Node, _ [][]byte) {
 	var slots []state.SlotRangeInfo
 	n.View(func(_ int64, st *state.State) { slots = st.Slots() })
-	c.w.Array(len(slots))
+	writeSlots(&c.w, n.EndpointType(), slots)
+}
+
+// writeSlots is the CLUSTER SLOTS reply.
+func writeSlots(w *resp.Writer, typ int, slots []state.SlotRangeInfo) {
+	w.Array(len(slots))
 	for _, r := range slots {
-		c.w.Array(3 + len(r.Replicas))
-		c.w.Int(int64(r.Start))
-		c.w.Int(int64(r.End))
-		writeSlotNode(c, n, r.Master)
+		w.Array(3 + len(r.Replicas))
+		w.Int(int64(r.Start))
+		w.Int(int64(r.End))
+		writeSlotNode(w, typ, r.Master)
 		for _, rep := range r.Replicas {
-			writeSlotNode(c, n, rep)
+			writeSlotNode(w, typ, rep)
 		}
 	}
 }
 
 // preferredEndpoint is getPreferredEndpoint: the text CLUSTER SHARDS shows as endpoint.
-func preferredEndpoint(n *cluster.Node, ip, hostname string) string {
-	switch n.EndpointType() {
+func preferredEndpoint(typ int, ip, hostname string) string {
+	switch typ {
 	case cluster.EndpointIP:
 		return ip
 	case cluster.EndpointHostname:
@@ -182,17 +187,22 @@ func preferredEndpoint(n *cluster.Node, ip, hostname string) string {
 func clusterShards(c *Client, n *cluster.Node, _ [][]byte) {
 	var shards []state.Shard
 	n.View(func(_ int64, st *state.State) { shards = st.Shards() })
-	c.w.Array(len(shards))
+	writeShards(&c.w, n.EndpointType(), shards)
+}
+
+// writeShards is the CLUSTER SHARDS reply.
+func writeShards(w *resp.Writer, typ int, shards []state.Shard) {
+	w.Array(len(shards))
 	for _, sh := range shards {
-		c.w.Map(2)
-		c.w.BulkString("slots")
-		c.w.Array(2 * len(sh.Slots))
+		w.Map(2)
+		w.BulkString("slots")
+		w.Array(2 * len(sh.Slots))
 		for _, r := range sh.Slots {
-			c.w.Int(int64(r.Start))
-			c.w.Int(int64(r.End))
+			w.Int(int64(r.Start))
+			w.Int(int64(r.End))
 		}
-		c.w.BulkString("nodes")
-		c.w.Array(len(sh.Nodes))
+		w.BulkString("nodes")
+		w.Array(len(sh.Nodes))
 		for _, sn := range sh.Nodes {
 			fields := 6
 			if sn.Port != 0 {
@@ -201,27 +211,27 @@ func clusterShards(c *Client, n *cluster.Node, _ [][]byte) {
 			if sn.Hostname != "" {
 				fields++
 			}
-			c.w.Map(fields)
-			c.w.BulkString("id")
-			c.w.BulkString(sn.ID)
+			w.Map(fields)
+			w.BulkString("id")
+			w.BulkString(sn.ID)
 			if sn.Port != 0 {
-				c.w.BulkString("port")
-				c.w.Int(int64(sn.Port))
+				w.BulkString("port")
+				w.Int(int64(sn.Port))
 			}
-			c.w.BulkString("ip")
-			c.w.BulkString(sn.IP)
-			c.w.BulkString("endpoint")
-			c.w.BulkString(preferredEndpoint(n, sn.IP, sn.Hostname))
+			w.BulkString("ip")
+			w.BulkString(sn.IP)
+			w.BulkString("endpoint")
+			w.BulkString(preferredEndpoint(typ, sn.IP, sn.Hostname))
 			if sn.Hostname != "" {
-				c.w.BulkString("hostname")
-				c.w.BulkString(sn.Hostname)
+				w.BulkString("hostname")
+				w.BulkString(sn.Hostname)
 			}
-			c.w.BulkString("role")
-			c.w.BulkString(sn.Role)
-			c.w.BulkString("replication-offset")
-			c.w.Int(sn.ReplicationOffset)
-			c.w.BulkString("health")
-			c.w.BulkString(sn.Health)
+			w.BulkString("role")
+			w.BulkString(sn.Role)
+			w.BulkString("replication-offset")
+			w.Int(sn.ReplicationOffset)
+			w.BulkString("health")
+			w.BulkString(sn.Health)
 		}
 	}
 }
