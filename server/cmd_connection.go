@@ -159,6 +159,7 @@ func cmdReset(c *Client, args [][]byte) {
 	c.replyMode = replyOn
 	c.skipThis = false
 	c.noEvict = false
+	c.readonly, c.asking = false, false // clearClientConnectionState drops READONLY and ASKING
 	c.authed = c.s.cfg.RequirePass() == ""
 	if c.isMonitor {
 		c.isMonitor = false
