@@ -40,6 +40,11 @@ func (s *Server) execute(c *Client, args [][]byte) {
 	start := time.Now()
 	cmd.fn(c, args)
 	dur := time.Since(start)
+	if waited, ok := c.takeBlockedWait(); ok {
+		dur -= waited // Redis leaves the time blocked out of the command's duration
+		mark = 0      // and block flushed the earlier replies
+	}
+	s.serveBlocked() // clients blocked on keys this command wrote: blocking.go
 	s.stats.commandsProcessed.Add(1)
 	cmd.stat.record(dur, replyIsError(c.w.Buf, mark))
 	if !cmd.meta.SkipSlowlog {

@@ -59,6 +59,7 @@ type Server struct {
 	commands     map[string]*command
 	intro        introspection // INFO, CLIENT and pause state: cmd_info.go, cmd_client.go
 	cluster      *cluster.Node // nil unless cluster-enabled: route.go, cmd_cluster.go
+	blk          blocking      // clients blocked on keys: blocking.go
 }
 
 type serverStats struct {
@@ -88,8 +89,15 @@ func New(o Options) *Server {
 	s.lastSave.Store(time.Now().Unix())
 	s.commands = buildCommandTable()
 	s.intro.init(o)
+	if s.eng != nil {
+		s.eng.SetWriteHook(s.keyWritten)
+	}
 	return s
 }
+
+// keyWritten is the engine's write hook, called after each commit once per changed key with
+// the key's lock held: it only records (blocked clients: blocking.go).
+func (s *Server) keyWritten(db int, key []byte) { s.blk.signal(db, key) }
 
 // Listen binds every address of the bind directive on the port.
 func (s *Server) Listen() error {
