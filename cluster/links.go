@@ -2,6 +2,7 @@ package cluster
 
 import (
 	"bufio"
+	"context"
 	"errors"
 	"net"
 	"strconv"
@@ -153,8 +154,11 @@ func (n *Node) dial(cn state.Connect) {
 	n.wg.Add(1)
 	go func() {
 		defer n.wg.Done()
-		d := net.Dialer{Timeout: timeout}
-		nc, err := d.Dial("tcp", addr)
+		// A dial must not hold up Close for a whole node timeout.
+		ctx, cancel := context.WithTimeout(n.ctx, timeout)
+		var d net.Dialer
+		nc, err := d.DialContext(ctx, "tcp", addr)
+		cancel()
 		if err != nil {
 			n.linkFailed(c)
 			return

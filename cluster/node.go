@@ -5,6 +5,7 @@
 package cluster
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"log/slog"
@@ -53,6 +54,8 @@ type Node struct {
 
 	listeners []net.Listener
 	done      chan struct{}
+	ctx       context.Context // canceled by Close: ends dials in progress
+	cancel    context.CancelFunc
 	closeOnce sync.Once
 	wg        sync.WaitGroup
 
@@ -84,6 +87,7 @@ func Open(o Options) (*Node, error) {
 		conns: map[state.LinkID]*conn{},
 		done:  make(chan struct{}),
 	}
+	n.ctx, n.cancel = context.WithCancel(context.Background())
 	if n.log == nil {
 		n.log = slog.Default()
 	}
@@ -187,6 +191,7 @@ func (n *Node) Close() error {
 	var err error
 	n.closeOnce.Do(func() {
 		close(n.done)
+		n.cancel()
 		n.closeListeners()
 		n.mu.Lock()
 		for id, c := range n.conns {
