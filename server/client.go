@@ -79,7 +79,6 @@ func (s *Server) serveConn(conn net.Conn) {
 		s:       s,
 		id:      s.nextID.Add(1),
 		conn:    conn,
-		rd:      resp.NewReader(countingReader{conn, s}),
 		w:       resp.Writer{Proto: 2},
 		created: time.Now(),
 		laddr:   conn.LocalAddr().String(),
@@ -88,6 +87,7 @@ func (s *Server) serveConn(conn net.Conn) {
 		fd:      connFD(conn),
 		done:    make(chan struct{}),
 	}
+	c.rd = resp.NewReader(countingReader{conn, s, c})
 	c.authed = s.cfg.RequirePass() == ""
 	c.lastInteraction.Store(time.Now().UnixMilli())
 	c.publish()
@@ -142,11 +142,8 @@ func (c *Client) loop() {
 			c.flush()
 			return
 		}
-		if c.rd.Buffered() == 0 {
-			if err := c.flush(); err != nil {
-				return
-			}
-		}
+		// Replies are flushed when the reader needs more bytes from the socket (countingReader),
+		// so a pipeline gets one write, and nothing waits behind a partial request.
 	}
 }
 
@@ -289,13 +286,18 @@ func (c *Client) describe() string {
 	return string(c.s.clientInfo(nil, c, c, time.Now()))
 }
 
-// countingReader counts the bytes and reads of a connection for INFO stats.
+// countingReader counts the bytes and reads of a connection for INFO stats, and flushes the
+// client's pending replies before it blocks on the socket.
 type countingReader struct {
 	r io.Reader
 	s *Server
+	c *Client
 }
 
 func (r countingReader) Read(p []byte) (int, error) {
+	if err := r.c.flush(); err != nil {
+		return 0, err
+	}
 	n, err := r.r.Read(p)
 	r.s.stats.netInput.Add(int64(n))
 	r.s.intro.reads.Add(1)

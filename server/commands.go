@@ -1,6 +1,7 @@
 package server
 
 import (
+	"bytes"
 	"fmt"
 	"strings"
 
@@ -72,15 +73,15 @@ func (s *Server) lookup(c *Client, args [][]byte) *command {
 	if cmd == nil {
 		var b strings.Builder
 		for i := 1; i < len(args) && b.Len() < 128; i++ {
-			fmt.Fprintf(&b, "'%.*s' ", 128-b.Len(), args[i])
+			fmt.Fprintf(&b, "'%.*s' ", 128-b.Len(), cString(args[i]))
 		}
-		c.w.Error(sanitize(fmt.Sprintf("ERR unknown command '%.128s', with args beginning with: %s", args[0], b.String())))
+		c.w.Error(sanitize(fmt.Sprintf("ERR unknown command '%.128s', with args beginning with: %s", cString(args[0]), b.String())))
 		return nil
 	}
 	if cmd.meta.Subcommands != nil && len(args) >= 2 {
 		sub := cmd.subs[string(lowerInto(buf[:0], args[1]))]
 		if sub == nil {
-			c.w.Error(sanitize(fmt.Sprintf("ERR unknown subcommand '%.128s'. Try %s HELP.", args[1], strings.ToUpper(string(args[0])))))
+			c.w.Error(sanitize(fmt.Sprintf("ERR unknown subcommand '%.128s'. Try %s HELP.", cString(args[1]), strings.ToUpper(string(cString(args[0]))))))
 			return nil
 		}
 		cmd = sub
@@ -101,6 +102,14 @@ func lowerInto(buf []byte, b []byte) []byte {
 		buf = append(buf, ch)
 	}
 	return buf
+}
+
+// cString cuts b at its first NUL, as Redis's "%s" formatting of an argument does.
+func cString(b []byte) []byte {
+	if i := bytes.IndexByte(b, 0); i >= 0 {
+		return b[:i]
+	}
+	return b
 }
 
 // sanitize replaces newlines as addReplyErrorFormat does, keeping the reply one line.

@@ -1,6 +1,8 @@
 package server
 
 import (
+	"fmt"
+	"runtime/debug"
 	"strconv"
 	"strings"
 	"time"
@@ -38,7 +40,7 @@ func (s *Server) execute(c *Client, args [][]byte) {
 	}
 	mark = len(c.w.Buf) // waitPause may have flushed earlier replies
 	start := time.Now()
-	cmd.fn(c, args)
+	s.call(c, cmd, args)
 	dur := time.Since(start)
 	if waited, ok := c.takeBlockedWait(); ok {
 		dur -= waited // Redis leaves the time blocked out of the command's duration
@@ -193,4 +195,18 @@ func reprString(b []byte) string {
 	}
 	sb.WriteByte('"')
 	return sb.String()
+}
+
+// call runs the handler. A bug in one command must not take the node down: a panic is logged
+// with its stack and answered as an error (the failed command committed nothing).
+func (s *Server) call(c *Client, cmd *command, args [][]byte) {
+	mark := len(c.w.Buf)
+	defer func() {
+		if r := recover(); r != nil {
+			s.log.Warn(fmt.Sprintf("internal error in '%s': %v\n%s", cmd.meta.Name, r, debug.Stack()))
+			c.w.Buf = c.w.Buf[:mark]
+			c.w.Error("ERR internal error")
+		}
+	}()
+	cmd.fn(c, args)
 }
