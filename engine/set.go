@@ -53,6 +53,16 @@ func (s *Set) Meta() *Meta { m := s.m; return &m }
 // Convert makes the set a hashtable for good (setTypeConvert): only the flag changes.
 func (s *Set) Convert() { s.m.Flags |= FlagConverted }
 
+// Recode gives the set the encoding a set rebuilt from its current members would get (SPOP
+// keeps its survivors that way): an intset when they are all integers (allInt) and few enough.
+func (s *Set) Recode(allInt bool) {
+	if allInt && s.m.Count <= s.lim.MaxIntset {
+		s.m.Flags &^= FlagConverted
+	} else {
+		s.m.Flags |= FlagConverted
+	}
+}
+
 // IsMember reports whether member is in the set.
 func (s *Set) IsMember(member []byte) (bool, error) {
 	if s.m.Count == 0 {
