@@ -251,20 +251,6 @@ func cmdXdel(c *Client, args [][]byte) {
 }
 
 func cmdXtrim(c *Client, args [][]byte) {
-	// The key is looked up before the options are parsed: a missing key answers 0 whatever
-	// follows.
-	m, ok := c.lookup(args[1])
-	if !ok {
-		return
-	}
-	if m == nil {
-		c.w.Int(0)
-		return
-	}
-	if m.Type != engine.TypeStream {
-		c.w.Error(errWrongType)
-		return
-	}
 	var a addTrimArgs
 	if c.parseAddTrimArgs(args, false, &a) < 0 {
 		return
@@ -321,9 +307,6 @@ func cmdXsetid(c *Client, args [][]byte) {
 	c.streamTx(args[1:2], func(tx *engine.Tx, s *engine.Stream, w *resp.Writer) error {
 		if s == nil {
 			return replyError(errNoKeyStream)
-		}
-		if id.Less(s.H.MaxDeleted) {
-			return replyError("ERR The ID specified in XSETID is smaller than current max_deleted_entry_id")
 		}
 		if s.Len > 0 {
 			top, err := s.LastLiveID()

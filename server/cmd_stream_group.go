@@ -466,11 +466,8 @@ func cmdXautoclaim(c *Client, args [][]byte) {
 			switch {
 			case eqFold(args[j], "count") && j+1 < len(args):
 				n, ok := parseInt(args[j+1])
-				if !ok {
-					return replyError(errNotInt)
-				}
 				const maxCount = (1<<63 - 1) / 16 // LONG_MAX / max(sizeof(streamID), attempts factor)
-				if n < 1 || n > maxCount {
+				if !ok || n < 1 || n > maxCount {
 					return replyError("ERR COUNT must be > 0")
 				}
 				count = n
@@ -553,7 +550,7 @@ func cmdXinfo(c *Client, args [][]byte) {
 				return nil
 			})
 		case sub == "stream":
-			return xinfoStream(w, s, args[3:])
+			return xinfoStream(w, s, args)
 		}
 		return streamSubSyntaxError(args)
 	})
@@ -574,16 +571,17 @@ func writeGroupCounters(w *resp.Writer, s *engine.Stream, g *engine.StreamGroup)
 	}
 }
 
-func xinfoStream(w *resp.Writer, s *engine.Stream, opts [][]byte) error {
+func xinfoStream(w *resp.Writer, s *engine.Stream, args [][]byte) error {
+	opts := args[3:]
 	full := len(opts) > 0
 	count := int64(10)
 	if full {
 		if !eqFold(opts[0], "full") {
-			return replyError(errSyntax)
+			return streamSubSyntaxError(args)
 		}
 		if len(opts) > 1 {
 			if len(opts) != 3 || !eqFold(opts[1], "count") {
-				return replyError(errSyntax)
+				return streamSubSyntaxError(args)
 			}
 			n, ok := parseInt(opts[2])
 			if !ok {

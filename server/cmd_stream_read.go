@@ -58,11 +58,8 @@ func (c *Client) parseXread(args [][]byte, group bool) (*xreadArgs, bool) {
 			streamsArg = i + 1
 			n := len(args) - streamsArg
 			if n%2 != 0 {
-				sym, name := '$', "xread"
-				if group {
-					sym, name = '>', "xreadgroup"
-				}
-				c.w.Error(fmt.Sprintf("ERR Unbalanced '%s' list of streams: for each stream key an ID or '%c' must be specified.", name, sym))
+				// 7.0 names XREAD and '$' for XREADGROUP too.
+				c.w.Error("ERR Unbalanced XREAD list of streams: for each stream key an ID or '$' must be specified.")
 				return nil, false
 			}
 			a.keys, a.idArg = args[streamsArg:streamsArg+n/2], args[streamsArg+n/2:]
