@@ -199,10 +199,12 @@ func (n *streamNode) entrySize(id StreamID, fv [][]byte) int64 {
 }
 
 func (s *Stream) putNode(n *streamNode) error {
+	s.tail = nil
 	return s.tx.SetElem(s.key, s.m, TagElem, idSub(skNode, n.master), n.encode())
 }
 
 func (s *Stream) dropNode(n *streamNode) error {
+	s.tail = nil
 	lo, up := entryBounds(n.master, n.last)
 	if err := s.tx.DelElemRange(s.key, s.m, TagElem, lo, up); err != nil {
 		return err
@@ -236,9 +238,12 @@ func (s *Stream) edgeNode(last bool) (*streamNode, bool, error) {
 
 // nodeAppend accounts for a new entry in the tail node, or opens a node.
 func (s *Stream) nodeAppend(id StreamID, fv [][]byte, lim StreamLimits) error {
-	n, ok, err := s.edgeNode(true)
-	if err != nil {
-		return err
+	n, ok := s.tail, s.tail != nil
+	if !ok {
+		var err error
+		if n, ok, err = s.edgeNode(true); err != nil {
+			return err
+		}
 	}
 	if ok {
 		var tot int64
@@ -262,7 +267,11 @@ func (s *Stream) nodeAppend(id StreamID, fv [][]byte, lim StreamLimits) error {
 	n.body += n.entrySize(id, fv)
 	n.live++
 	n.last = id
-	return s.putNode(n)
+	if err := s.putNode(n); err != nil {
+		return err
+	}
+	s.tail = n // appends in one transaction skip the tail lookup
+	return nil
 }
 
 // streamListpackMaxSize is STREAM_LISTPACK_MAX_SIZE: no node grows past 1 GiB.
@@ -295,6 +304,7 @@ func (s *Stream) nodeDelete(id StreamID) error {
 		return err
 	}
 	if n.live <= 1 {
+		s.tail = nil
 		s.H.Nodes--
 		return s.tx.DelElem(s.key, s.m, TagElem, idSub(skNode, n.master))
 	}
