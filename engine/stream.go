@@ -176,7 +176,7 @@ type Stream struct {
 	Len int64
 
 	created   bool
-	tail      *streamNode // the tail node as last written by this Stream, or nil
+	tail      *streamNode                // the tail node as last written by this Stream, or nil
 	groups    map[string]*StreamGroup    // loaded groups (dirty ones are written by Save)
 	consumers map[string]*StreamConsumer // by group\x00consumer
 	dirty     bool
