@@ -27,12 +27,12 @@ func init() {
 	register("lpos", cmdLPos)
 	register("lmove", cmdLMove)
 	register("rpoplpush", func(c *Client, a [][]byte) { lmove(c, a[1], a[2], false, true) })
-	register("lmpop", func(c *Client, a [][]byte) { cmdLMPop(c, a, 1, false, 0) })
+	register("lmpop", func(c *Client, a [][]byte) { cmdLMPop(c, a, 1, false) })
 	register("blpop", func(c *Client, a [][]byte) { cmdBPop(c, a, true) })
 	register("brpop", func(c *Client, a [][]byte) { cmdBPop(c, a, false) })
 	register("blmove", cmdBLMove)
 	register("brpoplpush", cmdBRPopLPush)
-	register("blmpop", cmdBLMPop)
+	register("blmpop", func(c *Client, a [][]byte) { cmdLMPop(c, a, 2, true) })
 	registerValueHooks(engine.TypeList, valueHooks{
 		encoding: func(*engine.Engine, int, []byte, *engine.Meta) (string, error) {
 			return "quicklist", nil // Redis 7.0 has no other list encoding
@@ -636,7 +636,7 @@ func (c *Client) mpopArgs(args [][]byte, at int) (keys [][]byte, left bool, coun
 	return args[at+1 : whereIdx], left, count, true
 }
 
-func cmdLMPop(c *Client, args [][]byte, at int, blocking bool, deadline int64) {
+func cmdLMPop(c *Client, args [][]byte, at int, blocking bool) {
 	keys, left, count, ok := c.mpopArgs(args, at)
 	if !ok {
 		return
@@ -647,6 +647,11 @@ func cmdLMPop(c *Client, args [][]byte, at int, blocking bool, deadline int64) {
 		}
 		return
 	}
+	// BLMPOP checks its timeout after the other arguments (lmpopGenericCommand).
+	deadline, ok := c.timeoutArg(args[1])
+	if !ok {
+		return
+	}
 	s, db := c.s, c.db
 	c.block(keys, deadline, func(w *resp.Writer, ready []byte) bool {
 		if ready == nil {
@@ -654,14 +659,6 @@ func cmdLMPop(c *Client, args [][]byte, at int, blocking bool, deadline int64) {
 		}
 		return popReply(s, db, w, [][]byte{ready}, left, count, true)
 	}, nil)
-}
-
-func cmdBLMPop(c *Client, args [][]byte) {
-	deadline, ok := c.timeoutArg(args[1])
-	if !ok {
-		return
-	}
-	cmdLMPop(c, args, 2, true, deadline)
 }
 
 func cmdBPop(c *Client, args [][]byte, left bool) {
