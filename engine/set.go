@@ -138,7 +138,7 @@ func (s *Set) EachFrom(from []byte, fn func(member []byte) bool) error {
 	if s.m.Count == 0 {
 		return nil
 	}
-	if !s.Intset() {
+	if s.Intset() {
 		from = nil
 	}
 	it, err := s.tx.Iter(s.key, &s.m, TagElem, IterBounds{Lower: from})

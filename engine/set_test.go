@@ -182,3 +182,31 @@ func TestSampleElems(t *testing.T) {
 		})
 	}
 }
+
+func TestEachFromResumes(t *testing.T) {
+	e := openTest(t, t.TempDir(), nil)
+	setOp(t, e, "s", func(s *Set) {
+		for _, m := range []string{"a", "b", "c", "3", "1"} {
+			s.Add([]byte(m))
+		}
+	})
+	setOp(t, e, "i", func(s *Set) {
+		for _, m := range []string{"30", "4", "100"} {
+			s.Add([]byte(m))
+		}
+	})
+	for _, c := range []struct{ key, from, want string }{
+		{"s", "", "1 3 a b c"},
+		{"s", "a\x00", "b c"},
+		{"s", "zz", ""},
+		{"i", "5", "4 30 100"}, // an intset returns everything, in numeric order
+	} {
+		var got []string
+		setView(t, e, c.key, func(s *Set) {
+			s.EachFrom([]byte(c.from), func(m []byte) bool { got = append(got, string(m)); return true })
+		})
+		if strings.Join(got, " ") != c.want {
+			t.Errorf("%s from %q: %q, want %q", c.key, c.from, got, c.want)
+		}
+	}
+}
