@@ -160,6 +160,27 @@ func (z *ZSet) Set(member []byte, score float64) (bool, error) {
 	return !found, z.tx.SetElem(z.key, &z.m, TagScore, indexSub(member, score), neg)
 }
 
+// Insert adds a member known to be absent (a new sorted set being filled by a store command):
+// Set without the lookup.
+func (z *ZSet) Insert(member []byte, score float64) error {
+	z.ensureVersion()
+	z.m.Count++
+	if len(member) > z.lim.MaxValue || z.m.Count > z.lim.MaxEntries {
+		z.m.Flags |= FlagConverted
+	}
+	if score == 0 && z.Listpack() {
+		score = 0
+	}
+	if err := z.tx.SetElem(z.key, &z.m, TagElem, member, scoreValue(score)); err != nil {
+		return err
+	}
+	var neg []byte
+	if score == 0 && math.Signbit(score) {
+		neg = []byte("-")
+	}
+	return z.tx.SetElem(z.key, &z.m, TagScore, indexSub(member, score), neg)
+}
+
 // Remove deletes member and reports whether it was there.
 func (z *ZSet) Remove(member []byte) (bool, error) {
 	score, found, err := z.Score(member)

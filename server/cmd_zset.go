@@ -854,8 +854,8 @@ func storeZMembers(tx *engine.Tx, dst []byte, ms []engine.ZMember, lim engine.ZS
 		maxLen = max(maxLen, len(e.Member))
 	}
 	z.PresetEncoding(int64(len(ms)), maxLen)
-	for _, e := range ms {
-		if _, err := z.Set(e.Member, e.Score); err != nil {
+	for _, e := range ms { // distinct members, by construction
+		if err := z.Insert(e.Member, e.Score); err != nil {
 			return 0, err
 		}
 	}

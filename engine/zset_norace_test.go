@@ -1,0 +1,6 @@
+//go:build !race
+
+package engine
+
+// bigZSetLen is the size of TestZSetMillion's sorted set.
+const bigZSetLen = 1_000_000
