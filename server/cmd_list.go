@@ -2,6 +2,7 @@ package server
 
 import (
 	"errors"
+	"math"
 
 	"github.com/slotdb/slotdb/engine"
 	"github.com/slotdb/slotdb/server/resp"
@@ -719,30 +720,91 @@ func blmove(c *Client, src, dst []byte, fromLeft, toLeft bool, deadline int64) {
 	}, nil)
 }
 
-// listMemory estimates MEMORY USAGE of a quicklist: the object, the quicklist header, one
-// node per listpack of at most 8 KiB (list-max-listpack-size -2), and the elements' bytes
-// sampled from the head.
+// listMemory is objectComputeSize for a quicklist: the object and the quicklist header, then
+// the average of the first samples nodes (node header and listpack allocation) times the
+// number of nodes. Nodes are packed as RPUSH packs them (list-max-listpack-size -2: a node
+// takes an element while its listpack stays within 8 KiB), which is exact for lists built by
+// pushes at the tail and close otherwise; past the sampled nodes the node count is estimated.
 func listMemory(e *engine.Engine, db int, key []byte, m *engine.Meta, samples int64) (int64, error) {
-	const quicklistSize, nodeSize = 40, 32
-	var sampled, bytes int64
+	const quicklistSize, nodeSize, nodeLimit, overhead = 40, 40, 8192, 8
+	var nodes, elems, sum int64
+	lp := int64(0) // bytes of the node being filled; 0 = none
 	err := e.View(db, [][]byte{key}, func(tx *engine.Tx) error {
-		if m.Count == 0 {
-			return nil
-		}
 		return tx.ListScan(key, m, false, func(_ int64, v []byte) bool {
-			bytes += int64(len(v)) + 2 // listpack entry header and backlen, small entries
-			sampled++
-			return sampled < samples
+			if lp != 0 && lp+int64(len(v))+overhead > nodeLimit {
+				sum += nodeSize + jemallocSize(int(lp))
+				nodes++
+				lp = 0
+				if nodes >= samples {
+					return false
+				}
+			}
+			if lp == 0 {
+				lp = 7 // listpack header and end byte
+			}
+			lp += listpackEntrySize(v)
+			elems++
+			return true
 		})
 	})
 	if err != nil {
 		return 0, err
 	}
-	if sampled > 0 {
-		bytes = bytes * m.Count / sampled
+	if lp != 0 {
+		sum += nodeSize + jemallocSize(int(lp))
+		nodes++
 	}
-	nodes := bytes/8192 + 1
-	return robjSize + quicklistSize + nodes*(nodeSize+7) + bytes, nil
+	total := nodes
+	if elems < m.Count && elems > 0 { // not all scanned: nodes in proportion
+		total = (m.Count*nodes + elems - 1) / elems
+	}
+	if nodes == 0 {
+		return robjSize + quicklistSize, nil
+	}
+	return robjSize + quicklistSize + int64(float64(sum)/float64(nodes)*float64(total)), nil
+}
+
+// listpackEntrySize is the bytes an element takes in a listpack: integers in the smallest
+// integer encoding, strings with a length prefix, then the back-length.
+func listpackEntrySize(v []byte) int64 {
+	var n int64
+	if i, ok := parseInt(v); ok {
+		switch {
+		case i >= 0 && i <= 127:
+			n = 1
+		case i >= -4096 && i <= 4095:
+			n = 2
+		case i >= math.MinInt16 && i <= math.MaxInt16:
+			n = 3
+		case i >= -1<<23 && i < 1<<23:
+			n = 4
+		case i >= math.MinInt32 && i <= math.MaxInt32:
+			n = 5
+		default:
+			n = 9
+		}
+	} else {
+		l := int64(len(v))
+		switch {
+		case l < 64:
+			n = 1 + l
+		case l < 4096:
+			n = 2 + l
+		default:
+			n = 5 + l
+		}
+	}
+	switch {
+	case n <= 127:
+		return n + 1
+	case n < 16383:
+		return n + 2
+	case n < 2097151:
+		return n + 3
+	case n < 268435455:
+		return n + 4
+	}
+	return n + 5
 }
 
 // listDigest folds the elements in list order, as xorObjectDigest does for lists.
