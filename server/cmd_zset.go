@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"cmp"
 	"encoding/binary"
+	"errors"
 	"math"
 	"math/rand/v2"
 	"slices"
@@ -39,6 +40,9 @@ func init() {
 	register("zpopmin", func(c *Client, a [][]byte) { zpopMinMax(c, a, false) })
 	register("zpopmax", func(c *Client, a [][]byte) { zpopMinMax(c, a, true) })
 	register("zmpop", func(c *Client, a [][]byte) { zmpopGeneric(c, a, 1, false) })
+	register("bzmpop", func(c *Client, a [][]byte) { zmpopGeneric(c, a, 2, true) })
+	register("bzpopmin", func(c *Client, a [][]byte) { bzpopMinMax(c, a, false) })
+	register("bzpopmax", func(c *Client, a [][]byte) { bzpopMinMax(c, a, true) })
 	register("zrandmember", cmdZRandMember)
 	register("zunion", func(c *Client, a [][]byte) { zsetOpGeneric(c, a, nil, 1, opUnion, false) })
 	register("zinter", func(c *Client, a [][]byte) { zsetOpGeneric(c, a, nil, 1, opInter, false) })
@@ -927,19 +931,24 @@ func zremrangeGeneric(c *Client, args [][]byte, kind zrangeKind) {
 
 // ---- pops ----
 
-// zpopReply shapes a pop's reply (genericZpopCommand).
-type zpopReply struct {
-	emitKey, nested, nilWhenEmpty bool
+// zpopShape shapes a pop's reply (genericZpopCommand's flags).
+type zpopShape struct {
+	emitKey, nested bool
 }
 
-// zpopGeneric pops from the first non-empty sorted set among keys. count -1 is a plain single
-// pop. It reports whether something was popped; the reply is written either way.
-func zpopGeneric(c *Client, tx *engine.Tx, keys [][]byte, popMax bool, count int64, shape zpopReply) (bool, error) {
+// zpopTx pops from the first sorted set among keys and writes the reply to w. It reports
+// whether it found one; when it did not, nothing is written. count -1 is a plain single pop.
+// With skipOther, keys of another type are passed over instead of failing (a blocked
+// client woken by a write of another type keeps waiting).
+func zpopTx(tx *engine.Tx, w *resp.Writer, lim engine.ZSetLimits, keys [][]byte, popMax bool, count int64, shape zpopShape, skipOther bool) (bool, error) {
 	var z *engine.ZSet
 	var key []byte
 	for _, k := range keys {
 		var err error
-		if z, err = openZSet(tx, k, c.zsetLimits()); err != nil {
+		if z, err = openZSet(tx, k, lim); err != nil {
+			if skipOther && errors.As(err, new(replyError)) {
+				continue
+			}
 			return false, err
 		}
 		if z != nil {
@@ -948,16 +957,11 @@ func zpopGeneric(c *Client, tx *engine.Tx, keys [][]byte, popMax bool, count int
 		}
 	}
 	if z == nil {
-		if shape.nilWhenEmpty {
-			c.w.NullArray()
-		} else {
-			c.w.Array(0)
-		}
 		return false, nil
 	}
 	if count == 0 {
-		c.w.Array(0)
-		return false, nil
+		w.Array(0)
+		return true, nil
 	}
 	if count == -1 {
 		count = 1
@@ -972,25 +976,49 @@ func zpopGeneric(c *Client, tx *engine.Tx, keys [][]byte, popMax bool, count int
 	n := len(ms)
 	switch {
 	case !shape.nested && !shape.emitKey:
-		c.w.Array(2 * n)
+		w.Array(2 * n)
 	case shape.nested && !shape.emitKey:
-		c.w.Array(n)
+		w.Array(n)
 	case !shape.nested && shape.emitKey:
-		c.w.Array(2*n + 1)
-		c.w.Bulk(key)
+		w.Array(2*n + 1)
+		w.Bulk(key)
 	default:
-		c.w.Array(2)
-		c.w.Bulk(key)
-		c.w.Array(n)
+		w.Array(2)
+		w.Bulk(key)
+		w.Array(n)
 	}
 	for _, e := range ms {
 		if shape.nested {
-			c.w.Array(2)
+			w.Array(2)
 		}
-		c.w.Bulk(e.Member)
-		c.w.Double(e.Score)
+		w.Bulk(e.Member)
+		w.Double(e.Score)
 	}
 	return true, nil
+}
+
+// zpopServe runs zpopTx as one transaction for a (possibly blocked) client, writing errors
+// to w; it reports whether the client was answered.
+func zpopServe(s *Server, db int, w *resp.Writer, lim engine.ZSetLimits, keys [][]byte, popMax bool, count int64, shape zpopShape, skipOther bool) bool {
+	mark := len(w.Buf)
+	var found bool
+	err := s.eng.Update(db, keys, func(tx *engine.Tx) error {
+		var err error
+		found, err = zpopTx(tx, w, lim, keys, popMax, count, shape, skipOther)
+		return err
+	})
+	if err != nil {
+		w.Buf = w.Buf[:mark]
+		var re replyError
+		if errors.As(err, &re) {
+			w.Error(string(re))
+		} else {
+			s.log.Warn("store error: " + err.Error())
+			w.Error("ERR " + err.Error())
+		}
+		return true
+	}
+	return found
 }
 
 // positiveArg is getPositiveLongFromObjectOrReply: one message for both failures.
@@ -1015,11 +1043,10 @@ func zpopMinMax(c *Client, args [][]byte, popMax bool) {
 			return
 		}
 	}
-	shape := zpopReply{nested: c.w.Proto > 2 && count != -1}
-	c.zupdate(args[1:2], func(tx *engine.Tx) error {
-		_, err := zpopGeneric(c, tx, args[1:2], popMax, count, shape)
-		return err
-	})
+	shape := zpopShape{nested: c.w.Proto > 2 && count != -1}
+	if !zpopServe(c.s, c.db, &c.w, c.zsetLimits(), args[1:2], popMax, count, shape, false) {
+		c.w.Array(0)
+	}
 }
 
 // rangeArg is getRangeLongFromObjectOrReply with a message for both failures.
@@ -1069,15 +1096,47 @@ func (c *Client) zmpopArgs(args [][]byte, numkeysIdx int) (keys [][]byte, popMax
 	return args[numkeysIdx+1 : whereIdx], popMax, count, true
 }
 
+// zmpopGeneric is ZMPOP (numkeys at 1) and BZMPOP (timeout at 1, numkeys at 2).
 func zmpopGeneric(c *Client, args [][]byte, numkeysIdx int, block bool) {
 	keys, popMax, count, ok := c.zmpopArgs(args, numkeysIdx)
 	if !ok {
 		return
 	}
-	c.zupdate(keys, func(tx *engine.Tx) error {
-		_, err := zpopGeneric(c, tx, keys, popMax, count, zpopReply{emitKey: true, nested: true, nilWhenEmpty: true})
-		return err
-	})
+	shape := zpopShape{emitKey: true, nested: true}
+	lim := c.zsetLimits()
+	if !block {
+		if !zpopServe(c.s, c.db, &c.w, lim, keys, popMax, count, shape, false) {
+			c.w.NullArray()
+		}
+		return
+	}
+	// The timeout is checked after the other arguments (blockingGenericZpopCommand).
+	deadline, ok := c.timeoutArg(args[1])
+	if !ok {
+		return
+	}
+	zblock(c, keys, deadline, lim, popMax, count, shape)
+}
+
+// bzpopMinMax is BZPOPMIN / BZPOPMAX key... timeout: replies key, member, score.
+func bzpopMinMax(c *Client, args [][]byte, popMax bool) {
+	deadline, ok := c.timeoutArg(args[len(args)-1])
+	if !ok {
+		return
+	}
+	zblock(c, args[1:len(args)-1], deadline, c.zsetLimits(), popMax, -1, zpopShape{emitKey: true})
+}
+
+// zblock pops at once when a sorted set has members, else waits (server/blocking.go); a
+// timeout replies a null array.
+func zblock(c *Client, keys [][]byte, deadline int64, lim engine.ZSetLimits, popMax bool, count int64, shape zpopShape) {
+	s, db := c.s, c.db
+	c.block(keys, deadline, func(w *resp.Writer, ready []byte) bool {
+		if ready == nil {
+			return zpopServe(s, db, w, lim, keys, popMax, count, shape, false)
+		}
+		return zpopServe(s, db, w, lim, [][]byte{ready}, popMax, count, shape, true)
+	}, nil)
 }
 
 // ---- ZRANDMEMBER ----
