@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"encoding/binary"
 	"errors"
+	"math"
 )
 
 // Lists keep one element record per element, keyed by a sequence number:
@@ -14,7 +15,8 @@ import (
 //
 // Pushes take head-1 or tail and pops give them back, so the ends are single-record
 // operations whatever the length. While tail-head == Count the list is dense: element i is at
-// head+i and LINDEX/LSET are one record. LREM in the middle leaves holes; a list with holes
+// head+i and LINDEX/LSET are one record. LREM closes the holes it makes by shifting the shorter
+// side when that moves at most listCompactLimit elements, else leaves them; a list with holes
 // finds a position by walking from the nearer end (Redis's LINDEX walks too). LINSERT takes a
 // free sequence next to the pivot when there is one, else shifts the shorter run of
 // neighbours up to the nearest hole, so a dense list stays dense.
@@ -107,9 +109,6 @@ func (l *list) store(count int64) (*Meta, error) {
 	l.m = &n
 	return &n, nil
 }
-
-// ListLen returns the number of elements of list m.
-func ListLen(m *Meta) int64 { return m.Count }
 
 // ListPush adds vals one by one at the head (left) or the tail of list key, creating it when
 // m is nil, and returns the new metadata. The caller has checked m's type.
@@ -485,13 +484,20 @@ func (l *list) shift(it *ElemIter, from int64, d int64, val []byte) error {
 	return nil
 }
 
+// listCompactLimit bounds the elements LREM moves to close the holes it made in a dense list
+// (keeping LINDEX a single record); past it the holes stay.
+var listCompactLimit int64 = 4096
+
 // ListRem removes elements equal to val: the first count from the head (count > 0), the last
 // -count from the tail (count < 0), or all (count == 0). It returns how many it removed.
+// When the list was dense and closing the holes moves few elements, it closes them by
+// shifting the shorter side.
 func (tx *Tx) ListRem(key []byte, m *Meta, count int64, val []byte) (int64, error) {
 	l, err := tx.openList(key, m)
 	if err != nil {
 		return 0, err
 	}
+	wasDense := l.dense()
 	fromTail := count < 0
 	limit := count
 	if fromTail {
@@ -502,6 +508,7 @@ func (tx *Tx) ListRem(key []byte, m *Meta, count int64, val []byte) (int64, erro
 		return 0, err
 	}
 	var removed int64
+	minS, maxS := int64(math.MaxInt64), int64(math.MinInt64)
 	ok := it.First()
 	if fromTail {
 		ok = it.Last()
@@ -510,6 +517,8 @@ func (tx *Tx) ListRem(key []byte, m *Meta, count int64, val []byte) (int64, erro
 		if !bytes.Equal(it.Value(), val) {
 			continue
 		}
+		s := decodeListSeq(it.Sub())
+		minS, maxS = min(minS, s), max(maxS, s)
 		if err := tx.DelElem(key, m, TagElem, it.Sub()); err != nil {
 			it.Close()
 			return 0, err
@@ -525,22 +534,63 @@ func (tx *Tx) ListRem(key []byte, m *Meta, count int64, val []byte) (int64, erro
 	if removed == 0 {
 		return 0, nil
 	}
-	if rest := m.Count - removed; rest > 0 {
-		// The ends may have moved; a fresh iterator sees the deletions.
-		it, err := l.iter()
-		if err != nil {
-			return 0, err
+	rest := m.Count - removed
+	if rest == 0 {
+		_, err = l.store(0)
+		return removed, err
+	}
+	// A fresh iterator sees the deletions.
+	it, err = l.iter()
+	if err != nil {
+		return 0, err
+	}
+	below := (maxS - l.head) - (removed - 1)     // elements left under the highest hole
+	above := (l.tail - 1 - minS) - (removed - 1) // and over the lowest
+	switch {
+	case wasDense && below <= above && below <= listCompactLimit:
+		dest := maxS
+		for ok := it.SeekLT(listSeq(maxS)); ok; ok = it.Prev() {
+			if err := l.move(it, dest); err != nil {
+				it.Close()
+				return 0, err
+			}
+			dest--
 		}
+		l.head = dest + 1
+	case wasDense && above <= listCompactLimit:
+		dest := minS
+		for ok := it.SeekGE(listSeq(minS)); ok; ok = it.Next() {
+			if err := l.move(it, dest); err != nil {
+				it.Close()
+				return 0, err
+			}
+			dest++
+		}
+		l.tail = dest
+	default: // holes stay; the ends may have moved
 		if it.First() {
 			l.head = decodeListSeq(it.Sub())
 		}
 		if it.Last() {
 			l.tail = decodeListSeq(it.Sub()) + 1
 		}
-		if err := errors.Join(it.Error(), it.Close()); err != nil {
-			return 0, err
-		}
 	}
-	_, err = l.store(m.Count - removed)
+	if err := errors.Join(it.Error(), it.Close()); err != nil {
+		return 0, err
+	}
+	_, err = l.store(rest)
 	return removed, err
+}
+
+// move rewrites the iterator's element at sequence dest (the iterator does not see the
+// write: it reads the batch as it was when opened).
+func (l *list) move(it *ElemIter, dest int64) error {
+	from := decodeListSeq(it.Sub())
+	if from == dest {
+		return nil
+	}
+	if err := l.tx.DelElem(l.key, l.m, TagElem, listSeq(from)); err != nil {
+		return err
+	}
+	return l.tx.SetElem(l.key, l.m, TagElem, listSeq(dest), it.Value())
 }

@@ -69,6 +69,18 @@ func listContents(t *testing.T, e *Engine, key []byte) []string {
 // TestListModel drives random operations (ends, middle, trims) against a slice model; LREM
 // and LINSERT make holes and shifts, so both dense and holey lists are covered.
 func TestListModel(t *testing.T) {
+	for _, limit := range []int64{0, 4096} {
+		t.Run("compact"+strconv.FormatInt(limit, 10), func(t *testing.T) {
+			old := listCompactLimit
+			listCompactLimit = limit
+			defer func() { listCompactLimit = old }()
+			testListModel(t, limit == 0)
+		})
+	}
+}
+
+// testListModel runs the model; wantHoles says whether lists with holes must show up.
+func testListModel(t *testing.T, wantHoles bool) {
 	e := openTest(t, t.TempDir(), nil)
 	key := []byte("l")
 	rng := rand.New(rand.NewPCG(1, 2))
@@ -76,8 +88,11 @@ func TestListModel(t *testing.T) {
 	vals := []string{"a", "b", "c", "d", "e"}
 	holey := 0
 	defer func() {
-		if holey < 100 {
+		if wantHoles && holey < 100 {
 			t.Errorf("only %d steps saw a list with holes", holey)
+		}
+		if !wantHoles && holey != 0 {
+			t.Errorf("%d steps saw a list with holes though LREM closes them", holey)
 		}
 	}()
 	for step := range 3000 {
