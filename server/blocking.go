@@ -81,6 +81,7 @@ type blocking struct {
 
 	nwaiters atomic.Int64 // registered waiters: the write hook's quick exit
 	nwaited  atomic.Int64 // entries in waited
+	nblocked atomic.Int64 // clients blocked on keys (past their first attempt)
 	ntimed   atomic.Int64 // of which with a deadline
 	pending  atomic.Bool  // ready is not empty
 	serveMu  sync.Mutex   // one serving pass at a time
@@ -273,17 +274,18 @@ func (c *Client) block(keys [][]byte, deadline int64, try func(w *resp.Writer, r
 	wt.mu.Unlock()
 
 	start := time.Now()
+	s.blk.nblocked.Add(1)
 	if wt.timed {
 		s.blk.ntimed.Add(1)
 	}
-	c.blocked.Store(true)
 	wake := func(withError bool) {
 		select {
 		case wt.wake <- withError:
 		default:
 		}
 	}
-	c.wake.Store(&wake)
+	c.wake.Store(&wake) // before blocked: CLIENT UNBLOCK looks at blocked, then calls wake
+	c.blocked.Store(true)
 	c.publish()
 	c.flush() // replies of earlier pipelined commands go out now
 	stopWatch := c.watchPeer()
@@ -322,11 +324,12 @@ func (c *Client) block(keys [][]byte, deadline int64, try func(w *resp.Writer, r
 	}
 	wt.mu.Unlock()
 	s.blk.unregister(wt)
+	s.blk.nblocked.Add(-1)
 	if wt.timed {
 		s.blk.ntimed.Add(-1)
 	}
-	c.wake.Store(nil)
 	c.blocked.Store(false)
+	c.wake.Store(nil)
 	c.lastInteraction.Store(time.Now().UnixMilli())
 	s.blk.mu.Lock()
 	if s.blk.waited == nil {
@@ -357,10 +360,10 @@ func (c *Client) takeBlockedWait() (time.Duration, bool) {
 	return d, ok
 }
 
-// blockedCounts reports the blocked clients and those with a deadline, for INFO clients
-// (blocked_clients, clients_in_timeout_table).
+// blockedCounts reports the clients blocked on keys and those of them with a deadline, for
+// INFO clients (clients_in_timeout_table; blocked_clients also counts CLIENT PAUSE).
 func (s *Server) blockedCounts() (blocked, withTimeout int) {
-	return int(s.blk.nwaiters.Load()), int(s.blk.ntimed.Load())
+	return int(s.blk.nblocked.Load()), int(s.blk.ntimed.Load())
 }
 
 // timeoutArg parses a blocking command's timeout in seconds as getTimeoutFromObjectOrReply
