@@ -16,9 +16,8 @@ import (
 // The differential tests run every case file in testdata/diff, and a seeded random stream,
 // against a real redis-server 7.0.15 and slotdb-server, comparing raw replies byte for byte.
 //
-// GATE: while the server is incomplete, mismatches are logged (go test -run Diff -v lists
-// every one) and do not fail the test. Set SLOTDB_DIFF_STRICT=1 to make them fail; delete
-// this gate (pass true to difftest.Report) once slotdb is meant to match.
+// Every mismatch fails the test. While working through a new case file, SLOTDB_DIFF_STRICT=0
+// turns them into log lines (go test -run Diff -v lists every one).
 //
 // To add cases: write commands, one per line, into testdata/diff/<topic>.txt (quoting,
 // comments and @directives as in internal/difftest/script.go); each file runs on a fresh pair

@@ -10,8 +10,7 @@ import (
 )
 
 // TestDiffRandomLists runs a seeded random stream of list commands, mixed with string
-// commands so that lists meet wrong types, against redis-server and slotdb-server (gated like
-// TestDiffRandom: mismatches fail only with SLOTDB_DIFF_STRICT=1).
+// commands so that lists meet wrong types, against redis-server and slotdb-server.
 func TestDiffRandomLists(t *testing.T) {
 	seed := time.Now().UnixNano()
 	if s := os.Getenv("SLOTDB_DIFF_SEED"); s != "" {

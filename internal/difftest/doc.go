@@ -14,6 +14,6 @@
 //		difftest.Side{Name: "redis", Addr: ref.Addr()}, difftest.Side{Name: "slotdb", Addr: got.Addr()})
 //	difftest.Report(t, ms, difftest.Strict())
 //
-// Environment: SLOTDB_DIFF_STRICT=1 makes mismatches fail (Strict), SLOTDB_DIFF_TRACE=1 logs
+// Environment: mismatches fail tests unless SLOTDB_DIFF_STRICT=0 (Strict); SLOTDB_DIFF_TRACE=1 logs
 // every exchange of RunFile with its timing.
 package difftest
