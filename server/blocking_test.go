@@ -238,7 +238,9 @@ func TestBlockingConcurrentPushes(t *testing.T) {
 	ws := make([]*proctest.Conn, n)
 	for i := range ws {
 		ws[i] = srv.Dial(t)
-		bsend(t, ws[i], "BLPOP", "c"+strconv.Itoa(i%3), "c"+strconv.Itoa((i+1)%3), "0")
+		// Every waiter waits on all three keys (in different orders), so any element can
+		// serve any waiter: with fewer keys greedy FIFO serving may strand one, in Redis too.
+		bsend(t, ws[i], "BLPOP", "c"+strconv.Itoa(i%3), "c"+strconv.Itoa((i+1)%3), "c"+strconv.Itoa((i+2)%3), "0")
 	}
 	waitBlocked(t, ctl, n)
 	var wg sync.WaitGroup
