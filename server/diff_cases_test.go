@@ -3,11 +3,9 @@ package server_test
 import (
 	"os"
 	"path/filepath"
-	"strconv"
 	"strings"
 	"sync"
 	"testing"
-	"time"
 
 	"github.com/slotdb/slotdb/internal/difftest"
 	"github.com/slotdb/slotdb/internal/proctest"
@@ -61,14 +59,7 @@ func TestDiffCases(t *testing.T) {
 }
 
 func TestDiffRandom(t *testing.T) {
-	seed := time.Now().UnixNano()
-	if s := os.Getenv("SLOTDB_DIFF_SEED"); s != "" {
-		var err error
-		if seed, err = strconv.ParseInt(s, 10, 64); err != nil {
-			t.Fatalf("SLOTDB_DIFF_SEED: %v", err)
-		}
-	}
-	t.Logf("seed %d (replay with SLOTDB_DIFF_SEED=%d)", seed, seed)
+	seed := difftest.Seed(t)
 	ref, got := startPair(t)
 	r := difftest.NewRunner(ref, got, difftest.DefaultRules)
 	defer r.Close()

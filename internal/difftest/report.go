@@ -2,6 +2,7 @@ package difftest
 
 import (
 	"os"
+	"strconv"
 	"path/filepath"
 	"sort"
 	"strings"
@@ -75,4 +76,26 @@ func RunFile(t testing.TB, path string, ref, got Side, extra ...Rule) []Mismatch
 		}
 	}
 	return r.RunScript(s)
+}
+
+// SeedEnv names the environment variable that fixes the random generator's seed.
+const SeedEnv = "SLOTDB_DIFF_SEED"
+
+// Seed picks the random stream's seed: SLOTDB_DIFF_SEED when set; a fixed seed under CI (CI=true),
+// so a landing is decided by the code and not by luck; otherwise a new one each run, to explore.
+// It logs the seed with the command that replays it.
+func Seed(t testing.TB) int64 {
+	t.Helper()
+	seed := time.Now().UnixNano()
+	if s := os.Getenv(SeedEnv); s != "" {
+		n, err := strconv.ParseInt(s, 10, 64)
+		if err != nil {
+			t.Fatalf("%s=%q: %v", SeedEnv, s, err)
+		}
+		seed = n
+	} else if os.Getenv("CI") == "true" {
+		seed = 20261122
+	}
+	t.Logf("seed %d (replay with %s=%d)", seed, SeedEnv, seed)
+	return seed
 }
