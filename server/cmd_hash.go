@@ -435,20 +435,21 @@ func (c *Client) parseRandCount(b []byte) (int64, bool) {
 func cmdHrandfield(c *Client, args [][]byte) {
 	if len(args) == 2 {
 		var f []byte
+		found := false
 		ok := c.readHash(args[1], func(h *engine.Hash) error {
 			if h == nil {
 				return nil
 			}
 			es, err := h.Sample(1, true, newRand())
 			if err == nil && len(es) == 1 {
-				f = es[0].Sub
+				f, found = es[0].Sub, true
 			}
 			return err
 		})
 		if !ok {
 			return
 		}
-		if f == nil {
+		if !found {
 			c.w.Null()
 		} else {
 			c.w.Bulk(f)
@@ -534,7 +535,9 @@ type scanArgs struct {
 	pat    []byte // nil: everything
 }
 
-// parseScanArgs parses args[2:] of a collection SCAN (args[1] is the key) or writes the error.
+// parseScanArgs parses the cursor of a collection SCAN (args[1] is the key, args[2] the
+// cursor) or writes the error. Redis checks the cursor, then the key, then the options: see
+// scanOpts.
 func (c *Client) parseScanArgs(args [][]byte) (scanArgs, bool) {
 	sa := scanArgs{count: 10}
 	cur, ok := parseScanCursor(args[2])
@@ -543,17 +546,22 @@ func (c *Client) parseScanArgs(args [][]byte) (scanArgs, bool) {
 		return sa, false
 	}
 	sa.cursor = cur
+	return sa, true
+}
+
+// scanOpts parses [MATCH pattern] [COUNT count] (args[3:]) once the key is known to exist with
+// the right type (scanGenericCommand).
+func (sa *scanArgs) scanOpts(args [][]byte) error {
 	for i := 3; i < len(args); i += 2 {
 		more := i+1 < len(args)
 		switch {
 		case eqFold(args[i], "count") && more:
-			n, ok := c.intArg(args[i+1])
+			n, ok := parseInt(args[i+1])
 			if !ok {
-				return sa, false
+				return replyError(errNotInt)
 			}
 			if n < 1 {
-				c.w.Error(errSyntax)
-				return sa, false
+				return replyError(errSyntax)
 			}
 			sa.count = n
 		case eqFold(args[i], "match") && more:
@@ -562,11 +570,10 @@ func (c *Client) parseScanArgs(args [][]byte) (scanArgs, bool) {
 				sa.pat = nil
 			}
 		default:
-			c.w.Error(errSyntax)
-			return sa, false
+			return replyError(errSyntax)
 		}
 	}
-	return sa, true
+	return nil
 }
 
 func (sa scanArgs) match(b []byte) bool { return sa.pat == nil || stringMatch(sa.pat, b, false) }
@@ -623,6 +630,9 @@ func cmdHscan(c *Client, args [][]byte) {
 	ok = c.readHash(args[1], func(h *engine.Hash) error {
 		if h == nil {
 			return nil
+		}
+		if err := sa.scanOpts(args); err != nil {
+			return err
 		}
 		if h.Listpack() {
 			return h.Each(func(f, v []byte) bool {

@@ -316,20 +316,21 @@ func cmdSrandmember(c *Client, args [][]byte) {
 	}
 	if len(args) == 2 {
 		var m []byte
+		found := false
 		ok := c.readSet(args[1], func(s *engine.Set) error {
 			if s == nil {
 				return nil
 			}
 			ms, err := s.Sample(1, true, newRand())
 			if len(ms) == 1 {
-				m = ms[0]
+				m, found = ms[0], true
 			}
 			return err
 		})
 		if !ok {
 			return
 		}
-		if m == nil {
+		if !found {
 			c.w.Null()
 		} else {
 			c.w.Bulk(m)
@@ -740,6 +741,9 @@ func cmdSscan(c *Client, args [][]byte) {
 	ok = c.readSet(args[1], func(s *engine.Set) error {
 		if s == nil {
 			return nil
+		}
+		if err := sa.scanOpts(args); err != nil {
+			return err
 		}
 		if s.Intset() {
 			return s.Each(func(m []byte) bool {
