@@ -2,9 +2,9 @@ package difftest
 
 import (
 	"os"
-	"strconv"
 	"path/filepath"
 	"sort"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
