@@ -29,6 +29,9 @@ func (tx *Tx) reader() pebble.Reader {
 	if tx.batch != nil {
 		return tx.batch
 	}
+	if tx.snap != nil {
+		return tx.snap
+	}
 	return tx.e.db
 }
 
@@ -92,9 +95,12 @@ func (tx *Tx) Iter(key []byte, m *Meta, tag byte, b IterBounds) (*ElemIter, erro
 	}
 	var it *pebble.Iterator
 	var err error
-	if tx.batch != nil {
+	switch {
+	case tx.batch != nil:
 		it, err = tx.batch.NewIter(&pebble.IterOptions{LowerBound: lower, UpperBound: upper})
-	} else {
+	case tx.snap != nil:
+		it, err = tx.snap.NewIter(&pebble.IterOptions{LowerBound: lower, UpperBound: upper})
+	default:
 		it, err = tx.e.db.NewIter(&pebble.IterOptions{LowerBound: lower, UpperBound: upper})
 	}
 	if err != nil {

@@ -20,6 +20,8 @@ type Tx struct {
 	// Expired lists keys that this transaction found expired and deleted, so the caller can
 	// propagate and notify as Redis does on lazy expiry.
 	Expired [][]byte
+	// snap, when set, is where a read-only transaction reads (snapshot.go).
+	snap *pebble.Snapshot
 }
 
 // Update runs fn atomically over keys in logical database db. fn must touch only these keys.
