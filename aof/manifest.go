@@ -7,6 +7,8 @@ import (
 	"io"
 	"strconv"
 	"strings"
+
+	"github.com/slotdb/slotdb/internal/sds"
 )
 
 // FileType is the manifest "type" of a file.
@@ -105,7 +107,7 @@ func ParseManifest(r io.Reader) (*Manifest, error) {
 		if line == "" {
 			return nil, fail("Invalid AOF manifest file format")
 		}
-		args, ok := splitArgs(line)
+		args, ok := sds.SplitArgs(line)
 		if !ok || len(args) < 6 || len(args)%2 != 0 {
 			return nil, fail("Invalid AOF manifest file format")
 		}
@@ -179,7 +181,7 @@ func readChunk(br *bufio.Reader) ([]byte, error) {
 // clamps on overflow as glibc's strtoll does.
 func atoll(s string) int64 {
 	i := 0
-	for i < len(s) && isSpace(s[i]) {
+	for i < len(s) && strings.IndexByte(" \t\n\v\f\r", s[i]) >= 0 {
 		i++
 	}
 	neg := false
@@ -207,158 +209,6 @@ func atoll(s string) int64 {
 	return v
 }
 
-// isSpace is C's isspace in the C locale.
-func isSpace(c byte) bool {
-	return c == ' ' || c == '\t' || c == '\n' || c == '\v' || c == '\f' || c == '\r'
-}
-
-func isHex(c byte) bool {
-	return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'f') || (c >= 'A' && c <= 'F')
-}
-
-func hexVal(c byte) byte {
-	switch {
-	case c >= '0' && c <= '9':
-		return c - '0'
-	case c >= 'a' && c <= 'f':
-		return c - 'a' + 10
-	default:
-		return c - 'A' + 10
-	}
-}
-
-// splitArgs is Redis's sdssplitargs: blanks separate tokens; double quotes
-// allow \xHH and \n \r \t \b \a escapes; single quotes allow \'; a closing
-// quote must be followed by a blank or the end.
-func splitArgs(line string) ([]string, bool) {
-	var args []string
-	p := 0
-	at := func(i int) byte { // NUL past the end, as in a C string
-		if i < len(line) {
-			return line[i]
-		}
-		return 0
-	}
-	for {
-		for p < len(line) && isSpace(line[p]) {
-			p++
-		}
-		if p >= len(line) {
-			return args, true
-		}
-		var cur []byte
-		inq, insq, done := false, false, false
-		for !done {
-			c := at(p)
-			switch {
-			case inq:
-				switch {
-				case c == '\\' && at(p+1) == 'x' && isHex(at(p+2)) && isHex(at(p+3)):
-					cur = append(cur, hexVal(at(p+2))<<4|hexVal(at(p+3)))
-					p += 3
-				case c == '\\' && at(p+1) != 0:
-					p++
-					switch e := at(p); e {
-					case 'n':
-						cur = append(cur, '\n')
-					case 'r':
-						cur = append(cur, '\r')
-					case 't':
-						cur = append(cur, '\t')
-					case 'b':
-						cur = append(cur, '\b')
-					case 'a':
-						cur = append(cur, '\a')
-					default:
-						cur = append(cur, e)
-					}
-				case c == '"':
-					if n := at(p + 1); n != 0 && !isSpace(n) {
-						return nil, false
-					}
-					done = true
-				case c == 0:
-					return nil, false // unterminated quotes
-				default:
-					cur = append(cur, c)
-				}
-			case insq:
-				switch {
-				case c == '\\' && at(p+1) == '\'':
-					p++
-					cur = append(cur, '\'')
-				case c == '\'':
-					if n := at(p + 1); n != 0 && !isSpace(n) {
-						return nil, false
-					}
-					done = true
-				case c == 0:
-					return nil, false
-				default:
-					cur = append(cur, c)
-				}
-			default:
-				switch c {
-				case ' ', '\n', '\r', '\t', 0:
-					done = true
-				case '"':
-					inq = true
-				case '\'':
-					insq = true
-				default:
-					cur = append(cur, c)
-				}
-			}
-			if p < len(line) {
-				p++
-			}
-		}
-		args = append(args, string(cur))
-	}
-}
-
-// needsRepr is Redis's sdsneedsrepr.
-func needsRepr(s string) bool {
-	for i := 0; i < len(s); i++ {
-		c := s[i]
-		if c == '\\' || c == '"' || c < 0x20 || c > 0x7e || c == ' ' {
-			return true
-		}
-	}
-	return false
-}
-
-// repr is Redis's sdscatrepr: a double-quoted, escaped form.
-func repr(s string) string {
-	var b strings.Builder
-	b.WriteByte('"')
-	for i := 0; i < len(s); i++ {
-		switch c := s[i]; c {
-		case '\\', '"':
-			b.WriteByte('\\')
-			b.WriteByte(c)
-		case '\n':
-			b.WriteString(`\n`)
-		case '\r':
-			b.WriteString(`\r`)
-		case '\t':
-			b.WriteString(`\t`)
-		case '\a':
-			b.WriteString(`\a`)
-		case '\b':
-			b.WriteString(`\b`)
-		default:
-			if c >= 0x20 && c <= 0x7e {
-				b.WriteByte(c)
-			} else {
-				fmt.Fprintf(&b, `\x%02x`, c)
-			}
-		}
-	}
-	b.WriteByte('"')
-	return b.String()
-}
-
 // Bytes is the manifest exactly as Redis 7.0 writes it: base, history, incr;
 // one "file <name> seq <n> type <t>\n" line each, the name quoted only when
 // it needs it.
@@ -366,8 +216,8 @@ func (m *Manifest) Bytes() []byte {
 	var b bytes.Buffer
 	line := func(f ManifestFile) {
 		name := f.Name
-		if needsRepr(name) {
-			name = repr(name)
+		if sds.NeedsRepr(name) {
+			name = sds.Repr(name)
 		}
 		fmt.Fprintf(&b, "file %s seq %d type %c\n", name, f.Seq, f.Type)
 	}

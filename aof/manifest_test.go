@@ -8,6 +8,8 @@ import (
 	"reflect"
 	"strings"
 	"testing"
+
+	"github.com/slotdb/slotdb/internal/sds"
 )
 
 func TestManifestCorpusExactBytes(t *testing.T) {
@@ -130,7 +132,7 @@ func TestManifestBytesQuotingRoundTrip(t *testing.T) {
 	for _, n := range names {
 		m := &Manifest{Incr: []ManifestFile{{n, 1, TypeIncr}}}
 		b := m.Bytes()
-		if needsRepr(n) != (b[5] == '"') {
+		if sds.NeedsRepr(n) != (b[5] == '"') {
 			t.Errorf("%q: quoting = %q", n, b)
 		}
 		got, err := ParseManifest(bytes.NewReader(b))
@@ -149,7 +151,7 @@ func TestManifestBytesQuotingRoundTrip(t *testing.T) {
 	if got := string((&Manifest{Base: &ManifestFile{"my file", 1, TypeBase}}).Bytes()); got != "file \"my file\" seq 1 type b\n" {
 		t.Errorf("quoted line %q", got)
 	}
-	if got := repr("\a\b\r\n\\\x7f"); got != `"\a\b\r\n\\\x7f"` {
+	if got := sds.Repr("\a\b\r\n\\\x7f"); got != `"\a\b\r\n\\\x7f"` {
 		t.Errorf("repr = %s", got)
 	}
 	if err := (&Manifest{Base: &ManifestFile{"a", 1, TypeIncr}}).Validate(); err == nil {

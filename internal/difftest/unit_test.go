@@ -75,7 +75,7 @@ func TestParseScript(t *testing.T) {
 		t.Errorf("steps = %+v", s.Steps)
 	}
 	for _, tc := range []struct{ text, want string }{
-		{"SET k \"v", "x.txt:1: unbalanced double quote"},
+		{"SET k \"v", "x.txt:1: unbalanced quotes"},
 		{"\n@bogus", "x.txt:2: unknown directive @bogus"},
 		{"@conn", "wrong number of arguments for @conn"},
 		{"@sleep -1", "non-negative number"},

@@ -212,7 +212,7 @@ func keyspaceEventsString(f int) string {
 // string2d is Redis's strict strtod wrapper: no leading blank, the whole
 // string consumed, no NaN, no overflow to infinity.
 func string2d(s string) (float64, bool) {
-	if s == "" || isSpace(s[0]) || strings.ContainsRune(s, '_') {
+	if s == "" || strings.IndexByte(" \t\n\v\f\r", s[0]) >= 0 || strings.ContainsRune(s, '_') {
 		return 0, false
 	}
 	t := s
