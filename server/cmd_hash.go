@@ -5,6 +5,7 @@ import (
 	"math/big"
 	"math/rand/v2"
 	"strconv"
+	"sync"
 
 	"github.com/slotdb/slotdb/engine"
 )
@@ -583,17 +584,17 @@ func (sa scanArgs) match(b []byte) bool { return sa.pat == nil || stringMatch(sa
 // added or removed meanwhile. An unknown token restarts from the beginning (SCAN allows
 // duplicates, never misses). Compact encodings are returned whole with cursor 0, as in Redis.
 var elemCursors = struct {
-	mu    chan struct{}
+	mu    sync.Mutex
 	next  uint64
 	last  map[uint64][]byte
 	order []uint64
-}{mu: make(chan struct{}, 1), last: map[uint64][]byte{}}
+}{last: map[uint64][]byte{}}
 
 const maxElemCursors = 1 << 16
 
 func saveElemCursor(sub []byte) uint64 {
-	elemCursors.mu <- struct{}{}
-	defer func() { <-elemCursors.mu }()
+	elemCursors.mu.Lock()
+	defer elemCursors.mu.Unlock()
 	elemCursors.next++
 	t := elemCursors.next
 	elemCursors.last[t] = append([]byte(nil), sub...)
@@ -610,8 +611,8 @@ func resumeFrom(cursor uint64) []byte {
 	if cursor == 0 {
 		return nil
 	}
-	elemCursors.mu <- struct{}{}
-	defer func() { <-elemCursors.mu }()
+	elemCursors.mu.Lock()
+	defer elemCursors.mu.Unlock()
 	last, ok := elemCursors.last[cursor]
 	if !ok {
 		return nil
