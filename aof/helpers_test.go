@@ -3,35 +3,17 @@ package aof
 import (
 	"bufio"
 	"io"
-	"os"
-	"path/filepath"
 	"strconv"
 	"strings"
 	"testing"
 
+	"github.com/slotdb/slotdb/internal/corpus"
+
 	"github.com/slotdb/slotdb/rdb"
 )
 
-// testdata returns <repo root>/../shared/testdata/aof and fails if missing.
-func testdata(t testing.TB) string {
-	t.Helper()
-	wd, err := os.Getwd()
-	if err != nil {
-		t.Fatal(err)
-	}
-	for dir := wd; ; dir = filepath.Dir(dir) {
-		if _, err := os.Stat(filepath.Join(dir, "go.mod")); err == nil {
-			p := filepath.Join(dir, "..", "shared", "testdata", "aof")
-			if st, err := os.Stat(p); err != nil || !st.IsDir() {
-				t.Fatalf("AOF corpus missing at %s: %v", p, err)
-			}
-			return p
-		}
-		if filepath.Dir(dir) == dir {
-			t.Fatalf("no go.mod above %s", wd)
-		}
-	}
-}
+// testdata returns the shared AOF corpus directory.
+func testdata(t testing.TB) string { t.Helper(); return corpus.Dir(t, "aof") }
 
 // rdbKeys records what an RDB hook loaded: one "db/key" per key, per call.
 type rdbKeys struct {

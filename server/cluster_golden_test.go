@@ -6,6 +6,8 @@ import (
 	"strconv"
 	"testing"
 
+	"github.com/slotdb/slotdb/internal/corpus"
+
 	"github.com/slotdb/slotdb/cluster"
 	"github.com/slotdb/slotdb/cluster/bus"
 	"github.com/slotdb/slotdb/cluster/state"
@@ -13,19 +15,8 @@ import (
 	"github.com/slotdb/slotdb/server/resp"
 )
 
-// clusterCorpus returns <repo root>/../shared/testdata/clusterbus; missing data fails.
-func clusterCorpus(t *testing.T) string {
-	t.Helper()
-	root, err := proctest.ModuleRoot()
-	if err != nil {
-		t.Fatal(err)
-	}
-	dir := filepath.Join(root, "..", "shared", "testdata", "clusterbus")
-	if fi, err := os.Stat(dir); err != nil || !fi.IsDir() {
-		t.Fatalf("test corpus missing: %s (%v)", dir, err)
-	}
-	return dir
-}
+// clusterCorpus returns the shared clusterbus corpus directory.
+func clusterCorpus(t *testing.T) string { t.Helper(); return corpus.Dir(t, "clusterbus") }
 
 func readCapture(t *testing.T, name string) []byte {
 	t.Helper()

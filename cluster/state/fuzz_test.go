@@ -5,6 +5,8 @@ import (
 	"path/filepath"
 	"testing"
 
+	"github.com/slotdb/slotdb/internal/corpus"
+
 	"github.com/slotdb/slotdb/cluster/bus"
 )
 
@@ -51,24 +53,4 @@ func FuzzStep(f *testing.F) {
 	})
 }
 
-func corpusDirF(f *testing.F) string {
-	dir, err := os.Getwd()
-	if err != nil {
-		f.Fatal(err)
-	}
-	for {
-		if _, err := os.Stat(filepath.Join(dir, "go.mod")); err == nil {
-			break
-		}
-		parent := filepath.Dir(dir)
-		if parent == dir {
-			f.Fatal("go.mod not found above the test directory")
-		}
-		dir = parent
-	}
-	c := filepath.Join(dir, "..", "shared", "testdata", "clusterbus")
-	if fi, err := os.Stat(c); err != nil || !fi.IsDir() {
-		f.Fatalf("test corpus missing: %s (%v)", c, err)
-	}
-	return c
-}
+func corpusDirF(f *testing.F) string { f.Helper(); return corpus.Dir(f, "clusterbus") }

@@ -10,37 +10,18 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/slotdb/slotdb/internal/corpus"
+
 	"github.com/slotdb/slotdb/cluster/bus"
 	"github.com/slotdb/slotdb/cluster/nodesconf"
 )
 
-// corpus returns <repo root>/../shared/testdata/clusterbus; missing data fails the test.
-func corpus(t *testing.T) string {
-	t.Helper()
-	dir, err := os.Getwd()
-	if err != nil {
-		t.Fatal(err)
-	}
-	for {
-		if _, err := os.Stat(filepath.Join(dir, "go.mod")); err == nil {
-			break
-		}
-		parent := filepath.Dir(dir)
-		if parent == dir {
-			t.Fatal("go.mod not found above the test directory")
-		}
-		dir = parent
-	}
-	c := filepath.Join(dir, "..", "shared", "testdata", "clusterbus")
-	if fi, err := os.Stat(c); err != nil || !fi.IsDir() {
-		t.Fatalf("test corpus missing: %s (%v)", c, err)
-	}
-	return c
-}
+// corpusDir returns the shared clusterbus corpus directory.
+func corpusDir(t *testing.T) string { t.Helper(); return corpus.Dir(t, "clusterbus") }
 
 func readGolden(t *testing.T, name string) string {
 	t.Helper()
-	b, err := os.ReadFile(filepath.Join(corpus(t), name))
+	b, err := os.ReadFile(filepath.Join(corpusDir(t), name))
 	if err != nil {
 		t.Fatal(err)
 	}
