@@ -65,8 +65,8 @@ func TestRestoreErrors(t *testing.T) {
 		Case           string
 		Args           []any
 		Reply          *string
-		KeyExistsAfter *int64 `json:"key_exists_after"`
-		PTTLAfter      *int64 `json:"pttl_after"`
+		KeyExistsAfter *int64  `json:"key_exists_after"`
+		PTTLAfter      *int64  `json:"pttl_after"`
 		ValueAfter     *string `json:"value_after"`
 	}
 	dumpCorpus(t, "restore-errors.json", &cases)
