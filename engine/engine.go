@@ -74,6 +74,8 @@ type Stats struct {
 	KeyspaceHits    atomic.Int64
 	KeyspaceMisses  atomic.Int64
 	ExpireCycleTime atomic.Int64 // total ms spent in active expiry
+	// Changes counts keys written by commands (rdb_changes_since_last_save, save schedules).
+	Changes atomic.Int64
 }
 
 // ErrClosed is returned after Close.

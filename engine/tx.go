@@ -94,6 +94,7 @@ func (tx *Tx) applyCommitted() {
 		}
 	}
 	tx.e.stats.ExpiredKeys.Add(int64(len(tx.Expired)))
+	tx.e.stats.Changes.Add(int64(len(tx.pending)))
 	if hook := tx.e.writeHook.Load(); hook != nil {
 		for k := range tx.pending {
 			(*hook)(tx.ldb, []byte(k))
