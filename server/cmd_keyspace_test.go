@@ -11,7 +11,6 @@ import (
 
 	"github.com/slotdb/slotdb/engine"
 	"github.com/slotdb/slotdb/server/cmdmeta"
-	"github.com/slotdb/slotdb/server/config"
 	"github.com/slotdb/slotdb/server/resp"
 )
 
@@ -926,26 +925,4 @@ var nocaseGolden = []struct {
 	{"*STORE*", []string{"function|restore", "geosearchstore", "restore", "restore-asking", "sdiffstore", "sinterstore", "sunionstore", "zdiffstore", "zinterstore", "zrangestore", "zunionstore"}},
 	{"\\G\\E\\T", []string{"get"}},
 	{"[\\S]et", []string{}},
-}
-
-// FuzzStringMatch checks stringMatch against the independent port in server/config (same
-// util.c algorithm without the nesting cap, which short patterns never reach) for both case
-// modes, and that it never panics.
-func FuzzStringMatch(f *testing.F) {
-	for _, g := range matchGolden[:40] {
-		f.Add(g.pattern, "abc", false)
-	}
-	f.Add("[a-", "b", true)
-	f.Add("h[^E]llo", "HELLO", true)
-	f.Add("\\", "\\", false)
-	f.Add("*[", "x[", false)
-	f.Fuzz(func(t *testing.T, pattern, s string, nocase bool) {
-		if len(pattern) > 64 || len(s) > 64 {
-			return
-		}
-		got := stringMatch([]byte(pattern), []byte(s), nocase)
-		if want := config.StringMatch(pattern, s, nocase); got != want {
-			t.Fatalf("stringMatch(%q, %q, %v) = %v, config.StringMatch = %v", pattern, s, nocase, got, want)
-		}
-	})
 }
