@@ -233,9 +233,9 @@ func (wt *waiter) attempt(key []byte) bool {
 }
 
 // denyBlocking reports whether blocking commands must not block (Redis's CLIENT_DENY_BLOCKING):
-// true inside MULTI/EXEC and scripts, where they answer as if timed out at once. MULTI and
-// scripts do not exist yet; they set this when they do.
-func (c *Client) denyBlocking() bool { return false }
+// true inside MULTI/EXEC and scripts (callLocked, atomic.go), where they answer as if timed
+// out at once.
+func (c *Client) denyBlocking() bool { return c.inAtomic() }
 
 // block runs a blocking command: see the API at the top of this file. deadline is unix ms,
 // 0 to wait forever.
@@ -289,6 +289,7 @@ func (c *Client) block(keys [][]byte, deadline int64, try func(w *resp.Writer, r
 	c.publish()
 	c.flush() // replies of earlier pipelined commands go out now
 	stopWatch := c.watchPeer()
+	held := c.releaseWorld() // a waiting client must not hold off EXEC: atomic.go
 
 	var timer <-chan time.Time
 	if wt.timed {
@@ -310,6 +311,7 @@ func (c *Client) block(keys [][]byte, deadline int64, try func(w *resp.Writer, r
 		reason = 3
 	}
 	stopWatch()
+	c.reacquireWorld(held)
 	wt.mu.Lock()
 	if wt.done { // served, possibly racing with the other event
 		c.w.Buf = append(c.w.Buf, wt.out.Buf...)

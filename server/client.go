@@ -65,6 +65,13 @@ type Client struct {
 
 	pubMu sync.Mutex
 	pub   clientPub // the fields other goroutines read (CLIENT LIST, KILL, INFO), see publish
+
+	tx             multiState     // MULTI/EXEC and WATCH: cmd_multi.go
+	subs           *subscriptions // channels and patterns, nil before the first: pubsub.go
+	out            asyncOut       // output shared with publishers: pubsub.go
+	worldShared    bool           // holds Server.world shared: atomic.go
+	worldExclusive bool           // holds Server.world exclusively
+	atomicDepth    int            // inside EXEC or a script
 }
 
 func (s *Server) serveConn(conn net.Conn) {
@@ -115,6 +122,7 @@ func (s *Server) serveConn(conn net.Conn) {
 
 func (s *Server) removeClient(c *Client) {
 	c.close()
+	s.forgetClient(c) // WATCHed keys and subscriptions: cmd_multi.go, pubsub.go
 	s.mu.Lock()
 	delete(s.clients, c.id)
 	s.mu.Unlock()
@@ -167,6 +175,10 @@ func (c *Client) readError(err error) {
 
 // flush writes pending replies to the socket.
 func (c *Client) flush() error {
+	if c.out.shared.Load() {
+		c.replyPeak = max(c.replyPeak, len(c.w.Buf))
+		return c.flushShared() // publishers write to this client too: pubsub.go
+	}
 	if len(c.w.Buf) == 0 {
 		return nil
 	}
@@ -211,7 +223,7 @@ func (c *Client) close() {
 }
 
 // subCounts returns the client's channel, pattern and shard-channel subscriptions.
-func (c *Client) subCounts() (sub, psub, ssub int) { return 0, 0, 0 }
+func (c *Client) subCounts() (sub, psub, ssub int) { return c.subs.counts() }
 
 func (c *Client) subscriptions() int {
 	sub, psub, ssub := c.subCounts()
@@ -219,7 +231,12 @@ func (c *Client) subscriptions() int {
 }
 
 // multiQueued returns the number of commands queued after MULTI, -1 outside a transaction.
-func (c *Client) multiQueued() int { return -1 }
+func (c *Client) multiQueued() int {
+	if !c.tx.active {
+		return -1
+	}
+	return len(c.tx.queue)
+}
 
 // clientPub is the state of a client that other goroutines may read. The client's own
 // goroutine copies it from its live fields (publish) after each command and when it blocks.

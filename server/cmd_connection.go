@@ -20,6 +20,9 @@ func cmdPing(c *Client, args [][]byte) {
 		c.w.Error("ERR wrong number of arguments for 'ping' command")
 		return
 	}
+	if c.pubsubPing(args) { // RESP2 subscribed context: cmd_pubsub.go
+		return
+	}
 	if len(args) == 2 {
 		c.w.Bulk(args[1])
 		return
@@ -153,6 +156,7 @@ func cmdSelect(c *Client, args [][]byte) {
 }
 
 func cmdReset(c *Client, args [][]byte) {
+	c.resetTransaction() // MULTI, WATCH, subscriptions: cmd_multi.go
 	c.db = 0
 	c.w.Proto = 2
 	c.name = ""

@@ -473,6 +473,7 @@ func (s *Server) infoPersistence() []InfoField {
 
 func (s *Server) infoStats() []InfoField {
 	st := s.eng.Stats()
+	psChannels, psPatterns, psShard := s.pubsubCounts() // pubsub.go
 	s.intro.mu.Lock()
 	ops, in, out := s.intro.ops.get(), s.intro.netIn.get(), s.intro.netOut.get()
 	errTotal := s.intro.errTotal
@@ -503,9 +504,9 @@ func (s *Server) infoStats() []InfoField {
 		kv("current_eviction_exceeded_time", 0),
 		kv("keyspace_hits", st.KeyspaceHits.Load()),
 		kv("keyspace_misses", st.KeyspaceMisses.Load()),
-		kv("pubsub_channels", 0),
-		kv("pubsub_patterns", 0),
-		kv("pubsubshard_channels", 0),
+		kv("pubsub_channels", psChannels),
+		kv("pubsub_patterns", psPatterns),
+		kv("pubsubshard_channels", psShard),
 		kv("latest_fork_usec", 0),
 		kv("total_forks", 0),
 		kv("migrate_cached_sockets", 0),

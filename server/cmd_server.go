@@ -36,6 +36,7 @@ func cmdFlushDB(c *Client, args [][]byte) {
 	if !flushMode(c, args) {
 		return
 	}
+	c.s.touchWatchedOnFlush(c.db) // WATCH: cmd_multi.go
 	if err := c.s.eng.FlushDB(c.db); err != nil {
 		c.storeError(err)
 		return
@@ -47,6 +48,7 @@ func cmdFlushAll(c *Client, args [][]byte) {
 	if !flushMode(c, args) {
 		return
 	}
+	c.s.touchWatchedOnFlush(-1)
 	if err := c.s.eng.FlushAll(); err != nil {
 		c.storeError(err)
 		return
@@ -75,6 +77,7 @@ func cmdSwapDB(c *Client, args [][]byte) {
 		return
 	}
 	if a != b {
+		c.s.touchWatchedOnSwap(int(a), int(b))
 		if err := c.s.eng.SwapDB(int(a), int(b)); err != nil {
 			c.storeError(err)
 			return

@@ -143,9 +143,10 @@ func xreadGeneric(c *Client, args [][]byte, group bool) {
 // TODO: hang off the server's blocking machinery (server/blocking.go) when it exists; until
 // then a blocked reader re-checks its streams every few milliseconds.
 func (c *Client) waitForStreams(deadline time.Time) bool {
-	if !deadline.IsZero() && !time.Now().Before(deadline) {
+	if c.denyBlocking() || !deadline.IsZero() && !time.Now().Before(deadline) {
 		return false
 	}
+	defer c.reacquireWorld(c.releaseWorld()) // a waiting client must not hold off EXEC: atomic.go
 	c.blocked.Store(true)
 	defer c.blocked.Store(false)
 	woken := make(chan struct{}, 1)

@@ -30,7 +30,18 @@ func (s *Server) execute(c *Client, args [][]byte) {
 		s.finishReply(c, mark)
 		return
 	}
-	if s.cluster != nil && !s.routeCommand(c, cmd, args) {
+	if c.tx.active && cmd.meta.NoMulti {
+		c.w.Error("ERR Command not allowed inside a transaction")
+		s.rejected(c, cmd)
+		s.finishReply(c, mark)
+		return
+	}
+	if s.cluster != nil && !s.routeQueued(c, cmd, args) { // cmd_multi.go: EXEC routes its queue
+		s.rejected(c, cmd)
+		s.finishReply(c, mark)
+		return
+	}
+	if !c.allowedInPubsub(cmd) { // RESP2 subscribed context: cmd_pubsub.go
 		s.rejected(c, cmd)
 		s.finishReply(c, mark)
 		return
@@ -39,6 +50,12 @@ func (s *Server) execute(c *Client, args [][]byte) {
 		return // closed while paused
 	}
 	mark = len(c.w.Buf) // waitPause may have flushed earlier replies
+	if c.tx.active && !runsInMulti(cmd) {
+		s.queueCommand(c, cmd, args) // for EXEC: cmd_multi.go
+		s.finishReply(c, mark)
+		return
+	}
+	s.enterWorld(c, cmd) // shared, or exclusive for EXEC and scripts: atomic.go
 	start := time.Now()
 	s.call(c, cmd, args)
 	dur := time.Since(start)
@@ -47,6 +64,7 @@ func (s *Server) execute(c *Client, args [][]byte) {
 		mark = 0      // and block flushed the earlier replies
 	}
 	s.serveBlocked() // clients blocked on keys this command wrote: blocking.go
+	s.exitWorld(c)
 	s.stats.commandsProcessed.Add(1)
 	cmd.stat.record(dur, replyIsError(c.w.Buf, mark))
 	if !cmd.meta.SkipSlowlog {
@@ -62,11 +80,7 @@ func (s *Server) execute(c *Client, args [][]byte) {
 // OFF/SKIP says so, and publishes the client's state for CLIENT LIST.
 func (s *Server) finishReply(c *Client, mark int) {
 	if replyIsError(c.w.Buf, mark) {
-		end := mark + 1
-		for end < len(c.w.Buf) && c.w.Buf[end] != '\r' {
-			end++
-		}
-		s.countError(errorCode(c.w.Buf[mark+1 : end]))
+		s.countReplyError(c.w.Buf, mark)
 	}
 	if c.replyMode == replyOff || c.skipping {
 		c.w.Buf = c.w.Buf[:mark]
@@ -75,6 +89,15 @@ func (s *Server) finishReply(c *Client, mark int) {
 }
 
 func replyIsError(buf []byte, mark int) bool { return len(buf) > mark && buf[mark] == '-' }
+
+// countReplyError counts the error reply at buf[mark:] for INFO errorstats.
+func (s *Server) countReplyError(buf []byte, mark int) {
+	end := mark + 1
+	for end < len(buf) && buf[end] != '\r' {
+		end++
+	}
+	s.countError(errorCode(buf[mark+1 : end]))
+}
 
 // resolve finds the command argv names without checking arity or writing errors; nil when
 // the name or subcommand is unknown.
@@ -90,6 +113,10 @@ func (s *Server) resolve(args [][]byte) *command {
 // rejected accounts a command refused before it ran: Redis sets the client's last command at
 // lookup ("NULL" when unknown) and counts rejected_calls.
 func (s *Server) rejected(c *Client, cmd *command) {
+	c.flagTransaction() // a command refused while queueing aborts the EXEC: cmd_multi.go
+	if cmd != nil && cmd.meta.Name == "exec" {
+		c.abortRejectedExec()
+	}
 	if cmd == nil {
 		c.lastCmd = "NULL"
 		return

@@ -60,6 +60,9 @@ type Server struct {
 	intro        introspection // INFO, CLIENT and pause state: cmd_info.go, cmd_client.go
 	cluster      *cluster.Node // nil unless cluster-enabled: route.go, cmd_cluster.go
 	blk          blocking      // clients blocked on keys: blocking.go
+	world        sync.RWMutex  // shared by commands, exclusive for EXEC and scripts: atomic.go
+	watch        watchRegistry // WATCHed keys: cmd_multi.go
+	ps           pubsubState   // channels, patterns, shard channels: pubsub.go
 }
 
 type serverStats struct {
@@ -89,6 +92,7 @@ func New(o Options) *Server {
 	s.lastSave.Store(time.Now().Unix())
 	s.commands = buildCommandTable()
 	s.intro.init(o)
+	s.initPubsubLimits()
 	if s.eng != nil {
 		s.eng.SetWriteHook(s.keyWritten)
 	}
@@ -97,7 +101,10 @@ func New(o Options) *Server {
 
 // keyWritten is the engine's write hook, called after each commit once per changed key with
 // the key's lock held: it only records (blocked clients: blocking.go).
-func (s *Server) keyWritten(db int, key []byte) { s.blk.signal(db, key) }
+func (s *Server) keyWritten(db int, key []byte) {
+	s.blk.signal(db, key)
+	s.watch.touch(db, key) // WATCH: cmd_multi.go
+}
 
 // Listen binds every address of the bind directive on the port.
 func (s *Server) Listen() error {
