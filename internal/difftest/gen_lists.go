@@ -5,7 +5,7 @@ import "strconv"
 // FamilyLists draws list commands (t_list.c): pushes, pops with counts, index/set/range/trim,
 // LINSERT/LREM/LPOS with their options, moves and LMPOP, and the blocking forms with data
 // present or a short timeout (never 0: a random stream has no second client to serve it).
-// Its keys are the shared ones, so lists meet strings and the other types.
+// Its keys are the shared ones, and it sets strings itself, so lists meet wrong types.
 const FamilyLists Family = "lists"
 
 func init() { familyGens[FamilyLists] = listGens }
@@ -116,5 +116,6 @@ var listGens = []func(*Generator) []string{
 		keys := g.keys(1, 2)
 		return cmd("BLMPOP", one(g.listTimeout(), strconv.Itoa(len(keys))), keys, one(g.listWhere()), one("COUNT", g.listCount()))
 	},
-	func(g *Generator) []string { return one(g.pick("TYPE", "EXISTS", "DEL"), g.key()) },
+	func(g *Generator) []string { return one(g.pick("TYPE", "EXISTS", "DEL", "GET"), g.key()) },
+	func(g *Generator) []string { return one("SET", g.key(), g.listValue()) }, // wrong types
 }
