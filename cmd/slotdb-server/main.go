@@ -120,6 +120,15 @@ func run(argv []string) int {
 		srv.SetCluster(node)
 		mode = "cluster"
 	}
+	if err := loadOnStart(srv, eng, cfg, ap, log); err != nil { // load.go
+		log.Warn(err.Error())
+		if node != nil {
+			node.Close()
+		}
+		eng.Close()
+		return 1
+	}
+	srv.StartPersistence()
 	log.Info(fmt.Sprintf("Running mode=%s, port=%d.", mode, ap.Port))
 	if err := srv.Listen(); err != nil {
 		log.Warn(fmt.Sprintf("Failed listening on port %d (tcp), aborting.", ap.Port) + " " + err.Error())
