@@ -291,12 +291,16 @@ func formatG14(f float64) string {
 }
 
 // redisLrand48 is Redis's rand.c: the 48-bit LCG of lrand48 with a fixed implementation.
+// Its state starts as lrand48's (x = 0x1234ABCD330E) when the server starts and is never
+// reseeded by Redis 7.0 except by math.randomseed.
 func (r *runtime) lrand48() int32 {
-	r.lrand = (0x5DEECE66D*r.lrand + 0xB) & (1<<48 - 1)
-	return int32(r.lrand >> 17)
+	*r.lrand = (0x5DEECE66D**r.lrand + 0xB) & (1<<48 - 1)
+	return int32(*r.lrand >> 17)
 }
 
-func (r *runtime) srand48(seed int32) { r.lrand = uint64(uint32(seed))<<16 | 0x330E }
+const lrand48Init = 0x1234ABCD330E
+
+func (r *runtime) srand48(seed int32) { *r.lrand = uint64(uint32(seed))<<16 | 0x330E }
 
 const lrand48Max = math.MaxInt32
 
@@ -311,14 +315,14 @@ func (r *runtime) mathRandom(L *lua.LState) int {
 	case 1:
 		u := int(L.CheckNumber(1))
 		if u < 1 {
-			L.ArgError(1, "interval is empty")
+			argError(L, 1, "random", "interval is empty")
 		}
 		L.Push(lua.LNumber(math.Floor(rv*float64(u)) + 1))
 	case 2:
 		l := int(L.CheckNumber(1))
 		u := int(L.CheckNumber(2))
 		if l > u {
-			L.ArgError(2, "interval is empty")
+			argError(L, 2, "random", "interval is empty")
 		}
 		L.Push(lua.LNumber(math.Floor(rv*float64(u-l+1)) + float64(l)))
 	default:

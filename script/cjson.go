@@ -3,6 +3,7 @@ package script
 import (
 	"math"
 	"strconv"
+	"strings"
 	"unicode/utf8"
 
 	lua "github.com/yuin/gopher-lua"
@@ -40,7 +41,7 @@ func openCjson(L *lua.LState) int {
 	t := L.NewTable()
 	t.RawSetString("encode", L.NewFunction(func(L *lua.LState) int {
 		if L.GetTop() != 1 {
-			L.ArgError(1, "expected 1 argument")
+			argError(L, 1, "?", "expected 1 argument")
 		}
 		e := cjsonEncoder{L: L, cfg: cfg, null: null}
 		e.value(L.Get(1), 0)
@@ -49,7 +50,7 @@ func openCjson(L *lua.LState) int {
 	}))
 	t.RawSetString("decode", L.NewFunction(func(L *lua.LState) int {
 		if L.GetTop() != 1 {
-			L.ArgError(1, "expected 1 argument")
+			argError(L, 1, "?", "expected 1 argument")
 		}
 		d := cjsonDecoder{L: L, cfg: cfg, null: null, s: L.CheckString(1)}
 		L.Push(d.decode())
@@ -306,12 +307,7 @@ func (d *cjsonDecoder) next() jsonToken {
 	switch {
 	case c == '"':
 		d.string(&t)
-	case c == '-' || (c >= '0' && c <= '9') || (d.cfg.decodeInvalid && (c == 'i' || c == 'I' || c == 'n' || c == 'N')):
-		if c == 'n' && len(d.s)-d.pos >= 4 && d.s[d.pos:d.pos+4] == "null" {
-			d.pos += 4
-			t.kind, t.val = "T_NULL", d.null
-			return t
-		}
+	case c == '-' || (c >= '0' && c <= '9') || (d.cfg.decodeInvalid && invalidNumber(d.s[d.pos:])):
 		d.number(&t)
 	case len(d.s)-d.pos >= 4 && d.s[d.pos:d.pos+4] == "true":
 		d.pos += 4
@@ -326,6 +322,12 @@ func (d *cjsonDecoder) next() jsonToken {
 		t.kind, t.err = "T_ERROR", "invalid token"
 	}
 	return t
+}
+
+// invalidNumber reports an "inf"/"nan" spelling, which decode_invalid_numbers accepts.
+func invalidNumber(s string) bool {
+	l := strings.ToLower(s)
+	return strings.HasPrefix(l, "inf") || strings.HasPrefix(l, "nan")
 }
 
 func (d *cjsonDecoder) number(t *jsonToken) {
@@ -355,7 +357,7 @@ func (d *cjsonDecoder) string(t *jsonToken) {
 	var b []byte
 	for {
 		if d.pos >= len(d.s) {
-			t.kind, t.err = "T_ERROR", "unexpected end of string"
+			t.kind, t.err, t.index = "T_ERROR", "unexpected end of string", d.pos
 			return
 		}
 		c := d.s[d.pos]
@@ -369,7 +371,7 @@ func (d *cjsonDecoder) string(t *jsonToken) {
 			continue
 		}
 		if d.pos+1 >= len(d.s) {
-			t.kind, t.err = "T_ERROR", "unexpected end of string"
+			t.kind, t.err, t.index = "T_ERROR", "unexpected end of string", d.pos
 			return
 		}
 		esc := d.s[d.pos+1]
@@ -389,14 +391,14 @@ func (d *cjsonDecoder) string(t *jsonToken) {
 		case 'u':
 			r, n := d.unicode(d.pos)
 			if n == 0 {
-				t.kind, t.err = "T_ERROR", "invalid unicode escape code"
+				t.kind, t.err, t.index = "T_ERROR", "invalid unicode escape code", d.pos
 				return
 			}
 			b = utf8.AppendRune(b, r)
 			d.pos += n
 			continue
 		default:
-			t.kind, t.err = "T_ERROR", "invalid escape code"
+			t.kind, t.err, t.index = "T_ERROR", "invalid escape code", d.pos
 			return
 		}
 		d.pos += 2

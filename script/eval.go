@@ -152,7 +152,7 @@ func (e *Eval) Load(body []byte) (*Script, error) {
 	src := body[shebang:] // the shebang's newline stays: line numbers are the user's
 	fn, err := e.rt.L.Load(bytes.NewReader(src), "user_script")
 	if err != nil {
-		return nil, Error("ERR Error compiling script (new function): " + compileMessage(err))
+		return nil, Error("ERR Error compiling script (new function): " + compileMessage(err, src))
 	}
 	fn.Env = e.rt.env
 	s := &Script{SHA: sha, Body: append([]byte(nil), body...), Flags: flags, fn: fn}
@@ -160,6 +160,10 @@ func (e *Eval) Load(body []byte) (*Script, error) {
 	e.bytes += len(body)
 	return s, nil
 }
+
+// ShareRandom makes f's math.random draw from e's generator: Redis has one generator for
+// scripts and functions.
+func (e *Eval) ShareRandom(f *Functions) { f.rt.lrand = e.rt.lrand }
 
 // Get finds a cached script by SHA1, case-insensitively.
 func (e *Eval) Get(sha string) *Script { return e.scripts[strings.ToLower(sha)] }
@@ -170,9 +174,10 @@ func (e *Eval) Bytes() int { return e.bytes }
 
 // Flush drops every script and starts a fresh interpreter (SCRIPT FLUSH).
 func (e *Eval) Flush() {
-	known := e.rt.Known
+	known, rand := e.rt.Known, e.rt.lrand
 	e.rt.close()
 	e.rt = newEvalRuntime(known)
+	e.rt.lrand = rand
 	e.scripts = map[string]*Script{}
 	e.bytes = 0
 }
@@ -182,7 +187,6 @@ func (e *Eval) Flush() {
 // deterministic.
 func (e *Eval) Run(s *Script, run *Run, keys, args [][]byte, w *resp.Writer) {
 	rt := e.rt
-	rt.srand48(0)
 	rt.globals.RawSetString("KEYS", stringArray(rt.L, keys))
 	rt.globals.RawSetString("ARGV", stringArray(rt.L, args))
 	if run.Name == "" {
@@ -205,7 +209,7 @@ func stringArray(L *lua.LState, elems [][]byte) *lua.LTable {
 }
 
 // compileMessage renders a compile error as Lua 5.1 does: "user_script:1: msg near 'tok'".
-func compileMessage(err error) string {
+func compileMessage(err error, src []byte) string {
 	var ae *lua.ApiError
 	if errors.As(err, &ae) && ae.Cause != nil {
 		err = ae.Cause
@@ -223,7 +227,7 @@ func compileMessage(err error) string {
 		tok = "<eof>"
 	}
 	if line == parse.EOF {
-		line = pe.Pos.Line
+		line = bytes.Count(src, []byte("\n")) + 1
 	}
 	return pe.Pos.Source + ":" + strconv.Itoa(line) + ": " + msg + " near '" + tok + "'"
 }

@@ -46,7 +46,6 @@ type Functions struct {
 	loading  *Library // the library whose code runs now (register_function)
 	loadEnv  *lua.LTable
 	loadErr  string
-	rand     *uint64
 	loadLogf func(level int, msg string)
 }
 
@@ -134,8 +133,10 @@ func (f *Functions) Counts() (libs, funcs int) { return len(f.libs), len(f.funcs
 
 // Flush drops every library and restarts the interpreter.
 func (f *Functions) Flush() {
+	known, rand := f.rt.Known, f.rt.lrand
 	f.rt.close()
-	f.rt = f.newRuntime(f.rt.Known)
+	f.rt = f.newRuntime(known)
+	f.rt.lrand = rand
 	f.libs = map[string]*Library{}
 	f.funcs = map[string]*Function{}
 }
@@ -225,7 +226,7 @@ func (f *Functions) compile(code string) (*Library, error) {
 	L := rt.L
 	fn, cerr := L.Load(strings.NewReader(rest), "user_function")
 	if cerr != nil {
-		return nil, Error("ERR Error compiling function: " + compileMessage(cerr))
+		return nil, Error("ERR Error compiling function: " + compileMessage(cerr, []byte(rest)))
 	}
 	fn.Env = rt.env
 	lib := &Library{Name: name, Code: code, Functions: map[string]*Function{}}

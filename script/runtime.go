@@ -7,6 +7,7 @@ package script
 import (
 	"context"
 	"errors"
+	"strconv"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -85,10 +86,12 @@ type runtime struct {
 	globals *lua.LTable // the real globals
 	env     *lua.LTable // what scripts see: a read-only proxy of globals
 	real    map[*lua.LTable]*lua.LTable
-	run     *Run   // the invocation in progress, nil between calls
-	source  string // "@user_script" or "@user_function"
-	lrand   uint64 // redisLrand48 state
+	run     *Run    // the invocation in progress, nil between calls
+	source  string  // "@user_script" or "@user_function"
+	lrand   *uint64 // redisLrand48 state, shared by the EVAL and function interpreters
 	errh    *lua.LFunction
+	// baseToNumber is gopher-lua's tonumber, for bases other than 10.
+	baseToNumber lua.LGFunction
 	// Known answers redis.acl_check_cmd: does the command exist.
 	Known func(args [][]byte) bool
 	// loadLog receives redis.log lines while a library loads (no Run then).
@@ -112,11 +115,13 @@ var libraries = []struct {
 }
 
 // Globals that gopher-lua's base library adds and Redis's sandbox does not have.
-var removedGlobals = []string{"dofile", "loadfile", "print", "_printregs", "module", "require", "_GOPHER_LUA_VERSION"}
+var removedGlobals = []string{"dofile", "loadfile", "print", "_printregs", "module", "require", "_GOPHER_LUA_VERSION",
+	"getfenv", "setfenv", "newproxy"}
 
 func newRuntime(source string) *runtime {
 	L := lua.NewState(lua.Options{SkipOpenLibs: true, CallStackSize: 1024, RegistrySize: 1024 * 20})
-	r := &runtime{L: L, real: map[*lua.LTable]*lua.LTable{}, source: source}
+	seed := uint64(lrand48Init)
+	r := &runtime{L: L, real: map[*lua.LTable]*lua.LTable{}, source: source, lrand: &seed}
 	for _, lib := range libraries {
 		L.Push(L.NewFunction(lib.open))
 		L.Push(lua.LString(lib.name))
@@ -136,7 +141,9 @@ func newRuntime(source string) *runtime {
 	g.RawSetString("rawget", L.NewFunction(r.rawget))
 	g.RawSetString("rawset", L.NewFunction(r.rawset))
 	g.RawSetString("loadstring", L.NewFunction(r.loadstring))
-	g.RawSetString("load", lua.LNil) // load takes a reader function; kept out as not needed
+	g.RawSetString("error", L.NewFunction(luaErrorFn))
+	r.baseToNumber = g.RawGetString("tonumber").(*lua.LFunction).GFunction
+	g.RawSetString("tonumber", L.NewFunction(r.toNumber))
 	math := g.RawGetString("math").(*lua.LTable)
 	math.RawSetString("random", L.NewFunction(r.mathRandom))
 	math.RawSetString("randomseed", L.NewFunction(r.mathRandomseed))
@@ -211,6 +218,86 @@ func (r *runtime) globalIndex(L *lua.LState) int {
 	return 1
 }
 
+// luaErrorFn is Lua's error(): a number message gets a position like a string does.
+// The position is that of the function at the level, none when it is a Go function.
+func luaErrorFn(L *lua.LState) int {
+	obj := L.Get(1)
+	if n, ok := obj.(lua.LNumber); ok {
+		obj = lua.LString(formatG14(float64(n)))
+	}
+	if msg, ok := obj.(lua.LString); ok {
+		if level := L.OptInt(2, 1); level > 0 {
+			if dbg, ok := L.GetStack(level); ok {
+				if _, err := L.GetInfo("Sl", dbg, lua.LNil); err == nil && dbg.What != "G" && dbg.CurrentLine > 0 {
+					obj = lua.LString(dbg.Source + ":" + strconv.Itoa(dbg.CurrentLine) + ": " + string(msg))
+				}
+			}
+		}
+	}
+	L.Error(obj, 0)
+	return 0
+}
+
+// luaToNumber is Lua 5.1's tonumber: base 10 goes through strtod, which takes exponents,
+// hex and surrounding spaces.
+func (r *runtime) toNumber(L *lua.LState) int {
+	if L.GetTop() >= 2 && L.Get(2) != lua.LNil && L.CheckInt(2) != 10 {
+		return r.baseToNumber(L)
+	}
+	switch v := L.CheckAny(1).(type) {
+	case lua.LNumber:
+		L.Push(v)
+	case lua.LString:
+		if f, ok := strtod(string(v)); ok {
+			L.Push(lua.LNumber(f))
+		} else {
+			L.Push(lua.LNil)
+		}
+	default:
+		L.Push(lua.LNil)
+	}
+	return 1
+}
+
+func strtod(s string) (float64, bool) {
+	s = strings.Trim(s, " \t\n\v\f\r")
+	if s == "" {
+		return 0, false
+	}
+	neg := false
+	t := s
+	if t[0] == '-' || t[0] == '+' {
+		neg, t = t[0] == '-', t[1:]
+	}
+	if len(t) > 2 && t[0] == '0' && (t[1] == 'x' || t[1] == 'X') {
+		n, err := strconv.ParseUint(t[2:], 16, 64)
+		if err != nil {
+			return 0, false
+		}
+		if neg {
+			return -float64(n), true
+		}
+		return float64(n), true
+	}
+	if strings.ContainsRune(s, '_') {
+		return 0, false
+	}
+	f, err := strconv.ParseFloat(s, 64)
+	if err != nil {
+		var ne *strconv.NumError
+		if errors.As(err, &ne) && ne.Err == strconv.ErrRange {
+			return f, true
+		}
+		return 0, false
+	}
+	return f, true
+}
+
+// argError is luaL_argerror's text: "bad argument #n to 'fname' (msg)".
+func argError(L *lua.LState, n int, fname, msg string) {
+	L.RaiseError("bad argument #%d to '%s' (%s)", n, fname, msg)
+}
+
 func readonlyError(L *lua.LState) int {
 	L.RaiseError("Attempt to modify a readonly table")
 	return 0
@@ -252,7 +339,8 @@ func (r *runtime) rawget(L *lua.LState) int {
 func (r *runtime) rawset(L *lua.LState) int {
 	tb := L.CheckTable(1)
 	if _, ok := r.real[tb]; ok {
-		readonlyError(L)
+		// lua_rawset fails inside a C function: Lua adds no position to the message.
+		L.Error(errTable(L, "ERR Attempt to modify a readonly table"), 0)
 	}
 	L.RawSet(tb, L.CheckAny(2), L.CheckAny(3))
 	L.Push(tb)
@@ -266,7 +354,7 @@ func (r *runtime) loadstring(L *lua.LState) int {
 	fn, err := L.Load(strings.NewReader(src), chunkName(name))
 	if err != nil {
 		L.Push(lua.LNil)
-		L.Push(lua.LString(compileMessage(err)))
+		L.Push(lua.LString(compileMessage(err, []byte(src))))
 		return 2
 	}
 	fn.Env = r.env
@@ -323,7 +411,7 @@ func (r *runtime) errorHandler(L *lua.LState) int {
 	} else if tb, ok := obj.(*lua.LTable); ok {
 		t = tb
 	} else {
-		t = errTable(L, "ERR "+luaToStringValue(obj))
+		t = errTable(L, "ERR "+luaMessage(luaToStringValue(obj)))
 	}
 	for level := 1; level < 4; level++ {
 		dbg, ok := L.GetStack(level)

@@ -23,9 +23,10 @@ type structHeader struct {
 }
 
 type structFmt struct {
-	L   *lua.LState
-	f   string
-	pos int
+	L     *lua.LState
+	fname string
+	f     string
+	pos   int
 }
 
 func (s *structFmt) more() bool { return s.pos < len(s.f) }
@@ -104,7 +105,7 @@ func (s *structFmt) control(opt byte, h *structHeader) {
 		}
 		h.align = a
 	default:
-		s.L.RaiseError("invalid format option '%c'", opt)
+		argError(s.L, 1, s.fname, "invalid format option '"+string(opt)+"'")
 	}
 }
 
@@ -119,7 +120,7 @@ func openStruct(L *lua.LState) int {
 }
 
 func structPack(L *lua.LState) int {
-	s := &structFmt{L: L, f: L.CheckString(1)}
+	s := &structFmt{L: L, fname: "pack", f: L.CheckString(1)}
 	h := structHeader{align: 1}
 	arg := 2
 	var b []byte
@@ -174,7 +175,7 @@ func structPack(L *lua.LState) int {
 				size = len(str)
 			}
 			if len(str) < size {
-				L.ArgError(arg, "string too short")
+				argError(L, arg, "pack", "string too short")
 			}
 			b = append(b, str[:size]...)
 			if opt == 's' {
@@ -201,12 +202,12 @@ func appendOrder(b []byte, big bool, v uint64, size int) []byte {
 }
 
 func structUnpack(L *lua.LState) int {
-	s := &structFmt{L: L, f: L.CheckString(1)}
+	s := &structFmt{L: L, fname: "unpack", f: L.CheckString(1)}
 	data := L.CheckString(2)
 	ld := len(data)
 	pos := L.OptInt(3, 1)
 	if pos <= 0 {
-		L.ArgError(3, "offset must be 1 or greater")
+		argError(L, 3, "unpack", "offset must be 1 or greater")
 	}
 	pos--
 	h := structHeader{align: 1}
@@ -216,7 +217,7 @@ func structUnpack(L *lua.LState) int {
 		size := s.optsize(opt)
 		pos += gettoalign(pos, &h, opt, size)
 		if !(size <= ld && pos <= ld-size) {
-			L.ArgError(2, "data string too short")
+			argError(L, 2, "unpack", "data string too short")
 		}
 		switch opt {
 		case 'b', 'B', 'h', 'H', 'l', 'L', 'T', 'i', 'I':
@@ -285,7 +286,7 @@ func structUnpack(L *lua.LState) int {
 				L.Pop(1)
 				n--
 				if !(size <= ld && pos <= ld-size) {
-					L.ArgError(2, "data string too short")
+					argError(L, 2, "unpack", "data string too short")
 				}
 			}
 			L.Push(lua.LString(data[pos : pos+size]))
@@ -308,7 +309,7 @@ func structUnpack(L *lua.LState) int {
 }
 
 func structSize(L *lua.LState) int {
-	s := &structFmt{L: L, f: L.CheckString(1)}
+	s := &structFmt{L: L, fname: "size", f: L.CheckString(1)}
 	h := structHeader{align: 1}
 	pos := 0
 	for s.more() {
@@ -316,9 +317,9 @@ func structSize(L *lua.LState) int {
 		size := s.optsize(opt)
 		pos += gettoalign(pos, &h, opt, size)
 		if opt == 's' {
-			L.ArgError(1, "options 's' has no fixed size")
+			argError(L, 1, "size", "option 's' has no fixed size")
 		} else if opt == 'c' && size == 0 {
-			L.ArgError(1, "option 'c0' has no fixed size")
+			argError(L, 1, "size", "option 'c0' has no fixed size")
 		}
 		if !isAlnum(opt) {
 			s.control(opt, &h)
