@@ -111,13 +111,9 @@ func formatLongDouble(f *big.Float) string {
 
 func cmdIncrByFloat(c *Client, args [][]byte) {
 	key := args[1]
-	incr, ok := parseLongDouble(args[2])
-	if !ok {
-		c.w.Error(errNotFloat)
-		return
-	}
 	var out string
-	ok = c.update([][]byte{key}, func(tx *engine.Tx) error {
+	// Redis checks the key's type, then its value, then the increment.
+	ok := c.update([][]byte{key}, func(tx *engine.Tx) error {
 		m, err := txString(tx, key)
 		if err != nil {
 			return err
@@ -130,6 +126,10 @@ func cmdIncrByFloat(c *Client, args [][]byte) {
 				return replyError(errNotFloat)
 			}
 			cur, exp = v, m.ExpireAt
+		}
+		incr, ok := parseLongDouble(args[2])
+		if !ok {
+			return replyError(errNotFloat)
 		}
 		if cur.IsInf() || incr.IsInf() {
 			return replyError("ERR increment would produce NaN or Infinity")
