@@ -377,7 +377,8 @@ func (f *Functions) registerFunction(L *lua.LState) int {
 		fn.Flags, _ = readFlags(t)
 	}
 	if !validName(fn.Name) {
-		raise(L, "Function names can only contain letters, numbers, or underscores(_) and must be at least one character long")
+		// Redis 7.0 words a bad function name as a bad library name.
+		raise(L, "Library names can only contain letters, numbers, or underscores(_) and must be at least one character long")
 	}
 	if lib.Functions[fn.Name] != nil {
 		raise(L, "Function already exists in the library")
