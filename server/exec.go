@@ -50,12 +50,21 @@ func (s *Server) execute(c *Client, args [][]byte) {
 		return // closed while paused
 	}
 	mark = len(c.w.Buf) // waitPause may have flushed earlier replies
+	// A long script runs: BUSY, or allow-busy commands run beside it (cmd_script.go).
+	bypass, ok := s.busyGate(c, cmd)
+	if !ok {
+		s.rejected(c, cmd)
+		s.finishReply(c, mark)
+		return
+	}
 	if c.tx.active && !runsInMulti(cmd) {
 		s.queueCommand(c, cmd, args) // for EXEC: cmd_multi.go
 		s.finishReply(c, mark)
 		return
 	}
-	s.enterWorld(c, cmd) // shared, or exclusive for EXEC and scripts: atomic.go
+	if !bypass {
+		s.enterWorld(c, cmd) // shared, or exclusive for EXEC and scripts: atomic.go
+	}
 	start := time.Now()
 	s.call(c, cmd, args)
 	dur := time.Since(start)

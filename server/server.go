@@ -63,6 +63,7 @@ type Server struct {
 	world        sync.RWMutex  // shared by commands, exclusive for EXEC and scripts: atomic.go
 	watch        watchRegistry // WATCHed keys: cmd_multi.go
 	ps           pubsubState   // channels, patterns, shard channels: pubsub.go
+	scr          scripting     // EVAL scripts, functions, the running script: cmd_script.go
 }
 
 type serverStats struct {
