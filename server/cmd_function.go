@@ -284,7 +284,7 @@ func cmdFunctionStats(c *Client, args [][]byte) {
 	sc := c.s.scripts()
 	c.w.Map(2)
 	c.w.BulkString("running_script")
-	if r := sc.running.Load(); r == nil || r.eval {
+	if r := sc.running.Load(); r == nil {
 		c.w.Null()
 	} else {
 		c.w.Map(3)

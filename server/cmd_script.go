@@ -219,7 +219,8 @@ func (s *Server) scriptAllowed(c *Client, flags script.Flags, ro bool) bool {
 // redis.call path, publishes the run for SCRIPT KILL and busyGate, and arms the busy timer.
 func (s *Server) runScript(c *Client, eval bool, name string, args, keys [][]byte, flags script.Flags, ro bool, body func(run *script.Run)) {
 	readOnly := ro || (flags&script.FlagCompat == 0 && flags&script.FlagNoWrites != 0)
-	crossSlot := flags&script.FlagCompat == 0 && flags&script.FlagAllowCrossSlot != 0
+	// Scripts without a shebang may touch any slot this node serves, as before 7.0.
+	crossSlot := flags&(script.FlagCompat|script.FlagAllowCrossSlot) != 0
 	slot := -1
 	if s.cluster != nil && len(keys) > 0 {
 		slot = int(keyslot.Of(keys[0]))
@@ -292,13 +293,13 @@ func (s *Server) scriptRoute(sc *Client, cmd *command, argv [][]byte, slot *int,
 	out := sc.w.Buf
 	sc.w = saved
 	if !ok {
+		// Only the cluster-down states have their own text; MOVED, ASK, CROSSSLOT and an
+		// unbound slot are all "non local".
 		switch {
-		case bytes.HasPrefix(out, []byte("-"+errDownRO)):
+		case bytes.Equal(out, []byte("-"+errDownRO+"\r\n")):
 			return "Script attempted to execute a write command while the cluster is down and readonly"
-		case bytes.HasPrefix(out, []byte("-"+errDownState)), bytes.HasPrefix(out, []byte("-"+errDownUnbound)):
+		case bytes.Equal(out, []byte("-"+errDownState+"\r\n")):
 			return "Script attempted to execute a command while the cluster is down"
-		case bytes.HasPrefix(out, []byte("-CROSSSLOT")):
-			return "Script attempted to access keys that do not hash to the same slot"
 		}
 		return "Script attempted to access a non local key in a cluster node"
 	}
