@@ -10,9 +10,13 @@ import (
 const usage = `Usage: slotdb <command> [options]
 
 Commands:
+  import SOURCE... --to HOST:PORT [--replace] [--db N]
+             load dump.rdb / appendonly.aof / appendonlydir files into a node or a cluster
+  export --from HOST:PORT (--rdb FILE | --aof DIR)
+             write a node's or a cluster's whole dataset as one standalone file
   version    print the version
 
-(import, export, bench and check are not implemented yet)
+(bench and check are not implemented yet)
 `
 
 func main() {
@@ -21,6 +25,10 @@ func main() {
 		os.Exit(2)
 	}
 	switch os.Args[1] {
+	case "import":
+		os.Exit(cmdImport(os.Args[2:]))
+	case "export":
+		os.Exit(cmdExport(os.Args[2:]))
 	case "version":
 		fmt.Println("slotdb 0.1.0")
 	default:

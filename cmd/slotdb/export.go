@@ -1,0 +1,187 @@
+package main
+
+import (
+	"bufio"
+	"flag"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"strconv"
+
+	"github.com/slotdb/slotdb/aof"
+	"github.com/slotdb/slotdb/rdb"
+)
+
+// slotdb export --from HOST:PORT (--rdb FILE | --aof DIR)
+//
+// The whole dataset of a standalone node (every database) or of every master of a cluster
+// (database 0) is read with SCAN, then DUMP and PEXPIRETIME pipelined per batch of keys, and written
+// as one standalone RDB file (version 10, which redis-server 7.0 loads) or as the RDB base of
+// a Redis 7 appendonlydir. Keys that expire or vanish between SCAN and DUMP are left out.
+// Files are written to a temp name, fsynced and renamed.
+
+func cmdExport(argv []string) int {
+	fl := flag.NewFlagSet("export", flag.ContinueOnError)
+	from := fl.String("from", "", "source HOST:PORT (a standalone node or any node of a cluster)")
+	rdbFile := fl.String("rdb", "", "write an RDB file")
+	aofDir := fl.String("aof", "", "write a Redis 7 appendonlydir")
+	if _, err := parseInterleaved(fl, argv); err != nil {
+		return 2
+	}
+	if *from == "" || (*rdbFile == "") == (*aofDir == "") {
+		fmt.Fprintln(os.Stderr, "Usage: slotdb export --from HOST:PORT (--rdb FILE | --aof DIR)")
+		return 2
+	}
+	topo, err := discover(*from)
+	if err != nil {
+		fmt.Fprintf(os.Stderr, "slotdb export: %s: %v\n", *from, err)
+		return 1
+	}
+	p := newProgress("export", 0)
+	write := func(w io.Writer, aofBase bool) error { return exportRDB(w, topo, p, aofBase) }
+	if *rdbFile != "" {
+		tmp := filepath.Join(filepath.Dir(*rdbFile), fmt.Sprintf(".temp-export-%d.rdb", os.Getpid()))
+		err = writeAtomic(tmp, *rdbFile, func(w io.Writer) error { return write(w, false) })
+	} else {
+		var dw *aof.DirWriter
+		if dw, err = aof.NewDirWriter(*aofDir, "appendonly.aof"); err == nil {
+			if err = dw.WriteBaseRDB(func(w io.Writer) error { return write(w, true) }); err == nil {
+				_, err = dw.Commit()
+			}
+			if err != nil {
+				dw.Abort()
+			}
+		}
+	}
+	p.finish()
+	if err != nil {
+		fmt.Fprintf(os.Stderr, "slotdb export: %v\n", err)
+		return 1
+	}
+	return 0
+}
+
+func writeAtomic(tmp, final string, fn func(io.Writer) error) (err error) {
+	f, err := os.Create(tmp)
+	if err != nil {
+		return err
+	}
+	defer func() {
+		if err != nil {
+			f.Close()
+			os.Remove(tmp)
+		}
+	}()
+	bw := bufio.NewWriterSize(f, 1<<20)
+	if err = fn(bw); err != nil {
+		return err
+	}
+	if err = bw.Flush(); err != nil {
+		return err
+	}
+	if err = f.Sync(); err != nil {
+		return err
+	}
+	if err = f.Close(); err != nil {
+		return err
+	}
+	return os.Rename(tmp, final)
+}
+
+// exportRDB writes every key of the source as one RDB.
+func exportRDB(w io.Writer, topo *topology, p *progress, aofBase bool) error {
+	rw := rdb.NewWriter(w, rdb.DefaultVersion)
+	rw.WriteStandardAux(0, aofBase)
+	dbs := 1
+	if !topo.cluster {
+		c, err := dial(topo.masters[0])
+		if err != nil {
+			return err
+		}
+		if v, err := c.do("CONFIG", "GET", "databases"); err == nil {
+			if a, ok := v.([]any); ok && len(a) == 2 {
+				if n, err := strconv.Atoi(fmt.Sprint(a[1])); err == nil && n > 0 {
+					dbs = n
+				}
+			}
+		}
+		c.Close()
+	}
+	for db := 0; db < dbs; db++ {
+		for _, addr := range topo.masters {
+			if err := exportNode(rw, addr, db, p); err != nil {
+				return fmt.Errorf("%s db %d: %w", addr, db, err)
+			}
+		}
+	}
+	return rw.Close()
+}
+
+func exportNode(rw *rdb.Writer, addr string, db int, p *progress) error {
+	c, err := dial(addr)
+	if err != nil {
+		return err
+	}
+	defer c.Close()
+	if db != 0 {
+		if _, err := c.do("SELECT", strconv.Itoa(db)); err != nil {
+			return err
+		}
+	}
+	cursor := "0"
+	for {
+		v, err := c.do("SCAN", cursor, "COUNT", "1000")
+		if err != nil {
+			return err
+		}
+		a, ok := v.([]any)
+		if !ok || len(a) != 2 {
+			return fmt.Errorf("malformed SCAN reply")
+		}
+		cursor, _ = a[0].(string)
+		keys, _ := a[1].([]any)
+		for _, k := range keys {
+			key, _ := k.(string)
+			c.send([]byte("DUMP"), []byte(key))
+			c.send([]byte("PEXPIRETIME"), []byte(key))
+		}
+		for _, k := range keys {
+			key, _ := k.(string)
+			pv, err := c.read()
+			if err != nil {
+				return err
+			}
+			tv, err := c.read()
+			if err != nil {
+				return err
+			}
+			if e, ok := pv.(respError); ok {
+				return fmt.Errorf("DUMP %q: %s", key, e)
+			}
+			payload, ok := pv.(string)
+			at, _ := tv.(int64)
+			if !ok || at == -2 {
+				p.skip.Add(1) // gone since SCAN
+				continue
+			}
+			o, err := rdb.DecodeDump([]byte(payload))
+			if err != nil {
+				p.failed.Add(1)
+				return fmt.Errorf("DUMP %q: %v", key, err)
+			}
+			en := &rdb.Entry{DB: db, Key: []byte(key), Object: o}
+			if at > 0 {
+				en.ExpireAt = at
+			}
+			if err := rw.WriteEntry(en); err != nil {
+				return err
+			}
+			p.keys.Add(1)
+			p.bytes.Add(int64(len(key) + len(payload)))
+		}
+		if cursor == "0" {
+			return nil
+		}
+	}
+}
