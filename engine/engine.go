@@ -54,6 +54,7 @@ type Engine struct {
 
 	version   atomic.Uint64 // last collection version handed out
 	writeHook atomic.Pointer[func(db int, key []byte)]
+	propHook  atomic.Pointer[func(db int, cmds [][][]byte)] // propagate.go
 	scans     *scanCursors
 	// expireCursor is where each logical db's active expiry resumes (expiry goroutine only).
 	expireCursor [MaxDatabases]int

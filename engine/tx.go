@@ -22,6 +22,10 @@ type Tx struct {
 	Expired [][]byte
 	// snap, when set, is where a read-only transaction reads (snapshot.go).
 	snap *pebble.Snapshot
+	// prop is what the transaction propagates, expiredOps the batch operations that lazy
+	// expiry made (propagate.go).
+	prop       [][][]byte
+	expiredOps uint32
 }
 
 // Update runs fn atomically over keys in logical database db. fn must touch only these keys.
@@ -100,6 +104,7 @@ func (tx *Tx) applyCommitted() {
 			(*hook)(tx.ldb, []byte(k))
 		}
 	}
+	tx.propagate()
 }
 
 // SetWriteHook installs fn, called after every commit once per key the commit changed
@@ -130,9 +135,11 @@ func (tx *Tx) Get(key []byte) (*Meta, error) {
 	}
 	if m.Expired(tx.now) {
 		if tx.batch != nil { // a view leaves the deletion to View's caller
+			before := tx.batch.Count()
 			if _, err := tx.Delete(key); err != nil {
 				return nil, err
 			}
+			tx.expiredOps += tx.batch.Count() - before
 		}
 		tx.Expired = append(tx.Expired, key)
 		return nil, nil

@@ -26,6 +26,7 @@ func (s *Server) enterWorld(c *Client, cmd *command) {
 	if exclusive[cmd.meta.Name] {
 		s.world.Lock()
 		c.worldExclusive = true
+		s.repl.stream.BeginBatch() // its writes propagate together: propagate.go
 		return
 	}
 	s.world.RLock()
@@ -37,6 +38,7 @@ func (s *Server) exitWorld(c *Client) {
 	switch {
 	case c.worldExclusive:
 		c.worldExclusive = false
+		s.repl.stream.EndBatch()
 		s.world.Unlock()
 	case c.worldShared:
 		c.worldShared = false

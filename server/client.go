@@ -72,6 +72,10 @@ type Client struct {
 	worldShared    bool           // holds Server.world shared: atomic.go
 	worldExclusive bool           // holds Server.world exclusively
 	atomicDepth    int            // inside EXEC or a script
+	argv           [][]byte       // the command running: its default propagated form (propagate.go)
+	master         bool           // the master client of a replica (repl_replica.go)
+	replica        *replicaConn   // set when PSYNC made this connection a replica (repl_master.go)
+	replHello      replicaHello   // what REPLCONF announced before PSYNC
 }
 
 func (s *Server) serveConn(conn net.Conn) {
@@ -249,6 +253,7 @@ type clientPub struct {
 	sub, psub, ssub  int
 	qbuf, argvLen    int
 	obl, rbs, rbp    int
+	replica          bool // PSYNC made the connection a replica (repl_master.go)
 }
 
 // state reads the live fields; only the client's own goroutine may call it.
@@ -257,7 +262,7 @@ func (c *Client) state() clientPub {
 		db: c.db, proto: c.w.Proto, name: c.name, lastCmd: c.lastCmd,
 		monitor: c.isMonitor, noEvict: c.noEvict, closeAfterReply: c.closeAfterReply,
 		multi: c.multiQueued(), argvLen: c.argvLen, obl: len(c.w.Buf),
-		rbs: cap(c.w.Buf), rbp: c.replyPeak,
+		rbs: cap(c.w.Buf), rbp: c.replyPeak, replica: c.replica != nil,
 	}
 	if c.rd != nil {
 		p.qbuf = c.rd.Buffered()

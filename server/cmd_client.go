@@ -55,6 +55,9 @@ func clientTypeByName(b []byte) int {
 
 // clientType is getClientType: MONITOR clients count as normal.
 func (p clientPub) clientType() int {
+	if p.replica && !p.monitor {
+		return clientReplica
+	}
 	if p.sub+p.psub+p.ssub > 0 {
 		return clientPubSub
 	}
@@ -168,6 +171,9 @@ func (s *Server) clientInfo(b []byte, c, self *Client, now time.Time) []byte {
 // appendFlags writes the flag letters in catClientInfoString's order.
 func (c *Client) appendFlags(b []byte, p clientPub) []byte {
 	n := len(b)
+	if p.replica && !p.monitor {
+		b = append(b, 'S')
+	}
 	if p.monitor {
 		b = append(b, 'O')
 	}

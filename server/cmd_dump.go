@@ -130,10 +130,16 @@ func cmdRestore(c *Client, args [][]byte) {
 			}
 			if at <= tx.Now() { // already expired: OK, and the old key is gone (REPLACE)
 				if m != nil {
+					propagateDel(tx, key) // propagate.go
 					_, err := tx.Delete(key)
 					return err
 				}
 				return nil
+			}
+			if !absTTL { // a relative TTL propagates as absolute, as Redis rewrites it
+				argv := append([][]byte{}, c.argv...)
+				argv[2] = msArg(at)
+				tx.Propagate(append(argv, []byte("ABSTTL"))...)
 			}
 		}
 		return tx.PutObject(key, &obj, at, lim)

@@ -403,6 +403,7 @@ func cmdHincrbyfloat(c *Client, args [][]byte) {
 		if _, err := h.Set(args[2], []byte(out)); err != nil {
 			return err
 		}
+		tx.Propagate([]byte("HSET"), args[1], args[2], []byte(out)) // propagate.go
 		return h.Save()
 	})
 	if ok {

@@ -139,6 +139,7 @@ func cmdIncrByFloat(c *Client, args [][]byte) {
 			return replyError("ERR increment would produce NaN or Infinity")
 		}
 		out = formatLongDouble(sum)
+		tx.Propagate([]byte("SET"), key, []byte(out), []byte("KEEPTTL")) // propagate.go
 		return tx.Put(key, &engine.Meta{Type: engine.TypeString, Value: []byte(out), ExpireAt: exp, Flags: engine.FlagNotInt})
 	})
 	if ok {

@@ -141,11 +141,13 @@ func expireGeneric(c *Client, args [][]byte, seconds, relative bool) {
 		}
 		res = 1
 		if when <= tx.Now() {
+			propagateDel(tx, key) // propagate.go
 			_, err = tx.Delete(key)
 			return err
 		}
 		n := *m
 		n.ExpireAt = when
+		propagateExpireAt(tx, key, when)
 		return tx.Put(key, &n)
 	})
 	if ok {

@@ -130,6 +130,7 @@ func cmdCopy(c *Client, args [][]byte) {
 			return err
 		}
 		copied = 1
+		ts.Propagate(c.argv...) // propagate.go
 		return nil
 	})
 	if err != nil {
@@ -171,6 +172,7 @@ func cmdMove(c *Client, args [][]byte) {
 			return err
 		}
 		moved = 1
+		ts.Propagate(c.argv...) // propagate.go
 		return nil
 	})
 	if err != nil {

@@ -538,6 +538,7 @@ func lmoveTx(s *Server, db int, w *resp.Writer, src, dst []byte, fromLeft, toLef
 		if err != nil {
 			return err
 		}
+		tx.Propagate([]byte("LMOVE"), src, dst, sideArg(fromLeft), sideArg(toLeft)) // propagate.go
 		_, err = tx.ListPush(dst, dm, toLeft, val)
 		return err
 	})
@@ -576,6 +577,9 @@ func popReply(s *Server, db int, w *resp.Writer, keys [][]byte, left bool, count
 			}
 			vals, _, err = tx.ListPop(k, m, left, max(count, 1))
 			key = k
+			if err == nil {
+				propagatePop(tx, k, left, count, len(vals)) // propagate.go
+			}
 			return err
 		}
 		return nil

@@ -41,6 +41,7 @@ func cmdFlushDB(c *Client, args [][]byte) {
 		c.storeError(err)
 		return
 	}
+	c.s.propagateArgv(c.db, args) // propagate.go
 	c.w.OK()
 }
 
@@ -53,6 +54,7 @@ func cmdFlushAll(c *Client, args [][]byte) {
 		c.storeError(err)
 		return
 	}
+	c.s.propagateArgv(-1, args) // propagate.go
 	c.w.OK()
 }
 
@@ -83,6 +85,7 @@ func cmdSwapDB(c *Client, args [][]byte) {
 			return
 		}
 	}
+	c.s.propagateArgv(c.db, args) // propagate.go
 	c.w.OK()
 }
 

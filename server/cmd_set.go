@@ -241,6 +241,7 @@ func cmdSpop(c *Client, args [][]byte) {
 			if _, err := s.Rem(ms[0]); err != nil {
 				return err
 			}
+			propagateSrem(tx, args[1], ms) // propagate.go
 			return s.Save()
 		}
 		if count == 0 {
@@ -253,6 +254,7 @@ func cmdSpop(c *Client, args [][]byte) {
 				return err
 			}
 			redisOrder(popped, lim) // Redis replies a union of the one set: a fresh set's order
+			propagateDel(tx, args[1])
 			_, err = tx.Delete(args[1])
 			return err
 		case (size-count)*5 > count: // a few: pick and remove them
@@ -267,6 +269,7 @@ func cmdSpop(c *Client, args [][]byte) {
 					return err
 				}
 			}
+			propagateSrem(tx, args[1], popped)
 			return s.Save()
 		default:
 			// Most of it: pick the few that stay, pop the rest in the set's order. Redis builds a
@@ -292,6 +295,7 @@ func cmdSpop(c *Client, args [][]byte) {
 				}
 			}
 			s.Recode(allInt)
+			propagateSrem(tx, args[1], popped)
 			return s.Save()
 		}
 	})

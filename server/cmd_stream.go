@@ -161,9 +161,11 @@ func cmdXadd(c *Client, args [][]byte) {
 		if err := s.Add(id, fv, lim); err != nil {
 			return err
 		}
-		if _, err := s.Trim(a.TrimArgs); err != nil {
+		trimmed, err := s.Trim(a.TrimArgs)
+		if err != nil {
 			return err
 		}
+		propagateXadd(tx, key, id, fv, trimmed, s.Len) // propagate.go
 		writeID(w, id)
 		return s.Save()
 	})

@@ -119,7 +119,13 @@ func xreadGeneric(c *Client, args [][]byte, group bool) {
 		}
 		var err error
 		if group {
-			err = c.s.eng.Update(c.db, a.keys, run)
+			err = c.s.eng.Update(c.db, a.keys, func(tx *engine.Tx) error {
+				if err := run(tx); err != nil {
+					return err
+				}
+				propagateXreadgroup(tx, c.argv, served) // propagate.go
+				return nil
+			})
 		} else {
 			err = c.s.eng.View(c.db, a.keys, run)
 		}

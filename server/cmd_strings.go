@@ -179,6 +179,9 @@ func setGeneric(c *Client, key, val []byte, flags int, at int64) {
 		if flags&setKeepTTL != 0 && cur != nil {
 			m.ExpireAt = cur.ExpireAt
 		}
+		if at != 0 {
+			tx.Propagate([]byte("SET"), key, val, []byte("PXAT"), msArg(at)) // propagate.go
+		}
 		return tx.Put(key, m)
 	})
 	if !ok {
@@ -286,14 +289,17 @@ func cmdGetEx(c *Client, args [][]byte) {
 		switch {
 		case expire != nil && at <= tx.Now():
 			// An expiry already in the past deletes the key, as Redis does.
+			propagateDel(tx, args[1])
 			_, err = tx.Delete(args[1])
 		case expire != nil:
 			n := *m
 			n.ExpireAt = at
+			propagateExpireAt(tx, args[1], at)
 			err = tx.Put(args[1], &n)
 		case flags&setPersist != 0 && m.ExpireAt != 0:
 			n := *m
 			n.ExpireAt = 0
+			tx.Propagate([]byte("PERSIST"), args[1])
 			err = tx.Put(args[1], &n)
 		}
 		return err

@@ -87,7 +87,14 @@ func (c *Client) zview(keys [][]byte, fn func(tx *engine.Tx) error) {
 // zupdate is zview for writes: nothing is written when fn fails.
 func (c *Client) zupdate(keys [][]byte, fn func(tx *engine.Tx) error) bool {
 	mark := len(c.w.Buf)
-	if err := c.s.eng.Update(c.db, keys, fn); err != nil {
+	err := c.s.eng.Update(c.db, keys, func(tx *engine.Tx) error {
+		if err := fn(tx); err != nil {
+			return err
+		}
+		c.propagateDefault(tx) // propagate.go
+		return nil
+	})
+	if err != nil {
 		c.w.Buf = c.w.Buf[:mark]
 		c.storeError(err)
 		return false
@@ -973,6 +980,7 @@ func zpopTx(tx *engine.Tx, w *resp.Writer, lim engine.ZSetLimits, keys [][]byte,
 	if err := z.Save(); err != nil {
 		return false, err
 	}
+	propagateZpop(tx, key, popMax, len(ms)) // propagate.go
 	n := len(ms)
 	switch {
 	case !shape.nested && !shape.emitKey:

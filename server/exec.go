@@ -36,7 +36,12 @@ func (s *Server) execute(c *Client, args [][]byte) {
 		s.finishReply(c, mark)
 		return
 	}
-	if s.cluster != nil && !s.routeQueued(c, cmd, args) { // cmd_multi.go: EXEC routes its queue
+	if s.cluster != nil && !c.master && !s.routeQueued(c, cmd, args) { // cmd_multi.go: EXEC routes its queue
+		s.rejected(c, cmd)
+		s.finishReply(c, mark)
+		return
+	}
+	if s.replicationDenies(c, cmd) { // NOREPLICAS, READONLY, MASTERDOWN: repl.go
 		s.rejected(c, cmd)
 		s.finishReply(c, mark)
 		return
@@ -91,7 +96,7 @@ func (s *Server) finishReply(c *Client, mark int) {
 	if replyIsError(c.w.Buf, mark) {
 		s.countReplyError(c.w.Buf, mark)
 	}
-	if c.replyMode == replyOff || c.skipping {
+	if c.replyMode == replyOff || c.skipping || c.replica != nil { // replicas get no replies
 		c.w.Buf = c.w.Buf[:mark]
 	}
 	c.publish()
@@ -237,7 +242,10 @@ func reprString(b []byte) string {
 // with its stack and answered as an error (the failed command committed nothing).
 func (s *Server) call(c *Client, cmd *command, args [][]byte) {
 	mark := len(c.w.Buf)
+	prev := c.argv
+	c.argv = args // propagate.go
 	defer func() {
+		c.argv = prev
 		if r := recover(); r != nil {
 			s.log.Warn(fmt.Sprintf("internal error in '%s': %v\n%s", cmd.meta.Name, r, debug.Stack()))
 			c.w.Buf = c.w.Buf[:mark]

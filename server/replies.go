@@ -28,7 +28,13 @@ func (e replyError) Error() string { return string(e) }
 // update runs fn as one atomic change over keys and reports success; on failure it has
 // written the error reply.
 func (c *Client) update(keys [][]byte, fn func(tx *engine.Tx) error) bool {
-	err := c.s.eng.Update(c.db, keys, fn)
+	err := c.s.eng.Update(c.db, keys, func(tx *engine.Tx) error {
+		if err := fn(tx); err != nil {
+			return err
+		}
+		c.propagateDefault(tx) // propagate.go
+		return nil
+	})
 	if err == nil {
 		return true
 	}

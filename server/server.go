@@ -63,6 +63,7 @@ type Server struct {
 	world        sync.RWMutex  // shared by commands, exclusive for EXEC and scripts: atomic.go
 	watch        watchRegistry // WATCHed keys: cmd_multi.go
 	ps           pubsubState   // channels, patterns, shard channels: pubsub.go
+	repl         *replState    // propagation stream, replicas, master link: repl.go
 	scr          scripting     // EVAL scripts, functions, the running script: cmd_script.go
 }
 
@@ -97,6 +98,8 @@ func New(o Options) *Server {
 	if s.eng != nil {
 		s.eng.SetWriteHook(s.keyWritten)
 	}
+	s.repl = newReplState(s)
+	s.initReplication() // repl.go
 	return s
 }
 
@@ -201,6 +204,7 @@ func (s *Server) cron() {
 		case <-t.C:
 			s.closeIdleClients()
 			s.sampleStats()
+			s.repl.cron()
 		}
 	}
 }
@@ -234,6 +238,7 @@ func (s *Server) Shutdown(reason string) {
 			c.close()
 		}
 		s.mu.Unlock()
+		s.repl.shutdown() // stop applying, keep the replication id and offset
 		if s.cluster != nil {
 			s.cluster.Close() // before the store: the cluster may still touch it
 		}
