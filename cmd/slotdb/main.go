@@ -14,9 +14,11 @@ Commands:
              load dump.rdb / appendonly.aof / appendonlydir files into a node or a cluster
   export --from HOST:PORT (--rdb FILE | --aof DIR)
              write a node's or a cluster's whole dataset as one standalone file
+  bench migrate [--keys N] [--value-size B] [--slots N] [--json FILE] [--svg FILE]
+             measure slot migration throughput (native vs MIGRATE vs Redis reshard)
   version    print the version
 
-(bench and check are not implemented yet)
+(check is not implemented yet)
 `
 
 func main() {
@@ -29,6 +31,8 @@ func main() {
 		os.Exit(cmdImport(os.Args[2:]))
 	case "export":
 		os.Exit(cmdExport(os.Args[2:]))
+	case "bench":
+		os.Exit(cmdBench(os.Args[2:]))
 	case "version":
 		fmt.Println("slotdb 0.1.0")
 	default:
