@@ -111,34 +111,60 @@ func (s *Server) busyReplyThreshold() time.Duration {
 
 // busyGate runs before a command takes the world lock. While a script runs, the command
 // waits for it to end; once the script is busy (past busy-reply-threshold), a command without
-// the allow-busy flag gets BUSY and one with it runs at once, without the world lock
-// (bypass). ok is false when the BUSY reply was written.
-func (s *Server) busyGate(c *Client, cmd *command) (bypass, ok bool) {
-	r := s.scr.running.Load()
-	if r == nil || r.client == c || c.inAtomic() {
+// the allow-busy flag gets BUSY and one with it runs at once, without the world lock. A
+// shared command waits with TryRLock, so that a script turning busy reaches it too (blocked
+// in RLock it would wait for a script that may never end).
+//
+// skip reports that execute must not call enterWorld: the command runs without the lock
+// (allow-busy beside a busy script) or busyGate took the shared hold itself. ok is false
+// when the BUSY reply was written.
+func (s *Server) busyGate(c *Client, cmd *command) (skip, ok bool) {
+	if c.inAtomic() {
 		return false, true
 	}
-	select {
-	case <-r.busy:
-	case <-r.done:
-		return false, true
-	case <-c.done:
-		return false, true
+	backoff := 10 * time.Microsecond
+	for {
+		r := s.scr.running.Load()
+		if r != nil && r.client != c {
+			select {
+			case <-r.busy:
+				select {
+				case <-r.done:
+					continue
+				default:
+				}
+				if cmd.meta.AllowBusy {
+					return true, true
+				}
+				if r.eval {
+					c.w.Error(errSlowEval)
+				} else {
+					c.w.Error(errSlowFunction)
+				}
+				return false, false
+			default:
+			}
+		}
+		if exclusive[cmd.meta.Name] {
+			return false, true // Lock has writer preference: enterWorld waits in it
+		}
+		if s.world.TryRLock() {
+			c.worldShared = true
+			return true, true
+		}
+		var busy, done <-chan struct{}
+		if r != nil {
+			busy, done = r.busy, r.done
+		}
+		select {
+		case <-busy:
+		case <-done:
+		case <-c.done:
+			return false, true
+		case <-time.After(backoff):
+			backoff = min(2*backoff, time.Millisecond)
+		}
 	}
-	select {
-	case <-r.done:
-		return false, true
-	default:
-	}
-	if cmd.meta.AllowBusy {
-		return true, true
-	}
-	if r.eval {
-		c.w.Error(errSlowEval)
-	} else {
-		c.w.Error(errSlowFunction)
-	}
-	return false, false
 }
 
 // numKeys parses EVAL/FCALL's numkeys against the argument count.
