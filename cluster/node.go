@@ -175,6 +175,12 @@ func (n *Node) Start() error {
 		n.wg.Add(1)
 		go n.acceptLoop(ln)
 	}
+	// Redis's serverCron first runs 1 ms after start, so the first clusterCron, and the
+	// first clusterUpdateState that starts the writable delay, come at once rather than a
+	// cron period later.
+	n.mu.Lock()
+	n.execLocked(n.st.Tick(n.now()))
+	n.mu.Unlock()
 	n.wg.Add(1)
 	go n.cron()
 	return nil

@@ -37,7 +37,7 @@ func (s *State) cron(now int64) {
 		var minNode *node
 		for j := 0; j < 5; j++ {
 			n := s.order[s.rng.IntN(len(s.order))]
-			if n.link == nil || !n.link.connected || n.pingSent != 0 {
+			if n.link == nil || n.pingSent != 0 {
 				continue
 			}
 			if n.flags&(bus.FlagMyself|bus.FlagHandshake) != 0 {
@@ -75,8 +75,10 @@ func (s *State) cron(now int64) {
 			pingDelay > to/2 && dataDelay > to/2 {
 			s.freeLink(n.link) // reconnected by the next cron run
 		}
-		// A link still connecting cannot carry a PING yet: LinkConnected sends one.
-		if n.link != nil && n.link.connected && n.pingSent == 0 && now-n.pongReceived > to/2 {
+		// As in Redis, the PING may be queued on a link still connecting (the I/O layer
+		// writes it once the connect completes): its ping_sent is what flags a node that
+		// refuses connections PFAIL, node_timeout later.
+		if n.link != nil && n.pingSent == 0 && now-n.pongReceived > to/2 {
 			s.sendPing(n.link, bus.TypePing, now)
 			continue
 		}

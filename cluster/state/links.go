@@ -75,13 +75,11 @@ func (s *State) LinkConnected(now int64, id LinkID, localIP string) Output {
 // LinkClosed reports that a connection was closed or could not be established.
 func (s *State) LinkClosed(now int64, id LinkID) Output {
 	s.begin()
+	// A failed connect leaves ping_sent alone, as Redis's clusterLinkConnectHandler does:
+	// connect() on a non-blocking socket reports a refusal asynchronously (EINPROGRESS
+	// first), so Redis's synchronous-error path, which sets ping_sent, is not the one a
+	// dead peer takes. The cron's PING on the next link sets it instead.
 	if l := s.links[id]; l != nil {
-		if !l.inbound && !l.connected && l.node != nil && l.node.pingSent == 0 {
-			// A failed connect counts as a ping without answer, or an unreachable
-			// node would never be flagged PFAIL (the synchronous-error path of
-			// clusterNodeCronHandleReconnect).
-			l.node.pingSent = now
-		}
 		s.dropLink(l)
 	}
 	return s.finish(now)
