@@ -57,6 +57,7 @@ func (n *Node) execLocked(out state.Output) error {
 			n.opts.OnPublish(p)
 		}
 	}
+	n.runReplicationHook(&out) // replication.go
 	for _, slot := range out.DeleteSlots {
 		if e := n.opts.Engine.DeleteSlot(uint16(slot)); e != nil {
 			n.log.Warn(fmt.Sprintf("Deleting the keys of slot %d: %v", slot, e))

@@ -63,6 +63,7 @@ type Node struct {
 	malformed     atomic.Uint64 // bus packets dropped because they did not decode
 	readsWhenDown atomic.Bool
 	endpointType  atomic.Int32
+	replHook      func(set *state.ReplicaOf, unset bool) // replication.go
 }
 
 // Endpoint types of cluster-preferred-endpoint-type.

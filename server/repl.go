@@ -32,7 +32,10 @@ type replState struct {
 	replica   atomic.Bool   // link != nil, read on hot paths
 	noHistory atomic.Bool   // a failed load left data that matches no history
 	acks      chan struct{} // closed and replaced when a replica ACKs (WAIT)
-	good      atomic.Int64  // replicas with a lag within min-replicas-max-lag
+
+	clusterOnce sync.Once    // repl_cluster.go
+	clusterOps  chan func()  // SetMaster/UnsetMaster of the cluster state machine, in order
+	good        atomic.Int64 // replicas with a lag within min-replicas-max-lag
 
 	// Settings read on hot paths, refreshed after CONFIG SET and by the cron.
 	readOnly, serveStale atomic.Bool

@@ -20,7 +20,10 @@ const (
 
 // SetCluster attaches the cluster node: keyed commands are routed by its slot map and
 // the CLUSTER commands act on it. Call before Serve.
-func (s *Server) SetCluster(n *cluster.Node) { s.cluster = n }
+func (s *Server) SetCluster(n *cluster.Node) {
+	s.cluster = n
+	n.SetReplicationHook(s.clusterReplication) // CLUSTER REPLICATE, failover: repl_cluster.go
+}
 
 // routeCommand is Redis 7.0's getNodeByQuery + clusterRedirectClient for one command: it
 // returns true when this node serves the command, else writes the redirection or error.
