@@ -1,8 +1,10 @@
 package script
 
 import (
+	"context"
 	"sort"
 	"strings"
+	"time"
 
 	lua "github.com/yuin/gopher-lua"
 
@@ -244,13 +246,26 @@ func (f *Functions) compile(code string) (*Library, error) {
 	return lib, nil
 }
 
+// loadTimeout is LOAD_TIMEOUT_MS: library code that runs longer is stopped.
+const loadTimeout = 500 * time.Millisecond
+
 // loadCall runs library code: errors are reported by their message only.
 func (f *Functions) loadCall(run *Run, fn *lua.LFunction) (lua.LValue, string) {
 	rt := f.rt
 	L := rt.L
-	defer L.SetTop(0)
+	done := run.killCh()
+	timer := time.AfterFunc(loadTimeout, run.Kill)
+	L.SetContext(killCtx{context.Background(), run, done})
+	defer func() {
+		timer.Stop()
+		L.RemoveContext()
+		L.SetTop(0)
+	}()
 	L.Push(fn)
 	if err := L.PCall(0, 0, nil); err != nil {
+		if run.Killed() {
+			return nil, "ERR FUNCTION LOAD timeout"
+		}
 		obj := errorObject(err)
 		if t, ok := obj.(*lua.LTable); ok {
 			if s, ok := t.RawGetString("err").(lua.LString); ok {

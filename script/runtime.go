@@ -119,7 +119,10 @@ var removedGlobals = []string{"dofile", "loadfile", "print", "_printregs", "modu
 	"getfenv", "setfenv", "newproxy"}
 
 func newRuntime(source string) *runtime {
-	L := lua.NewState(lua.Options{SkipOpenLibs: true, CallStackSize: 1024, RegistrySize: 1024 * 20})
+	// Lua 5.1 allows about 200 nested C calls and LUAI_MAXCALLS 20000 Lua frames; a
+	// deeper recursion is a "stack overflow" error, not a crash.
+	L := lua.NewState(lua.Options{SkipOpenLibs: true, CallStackSize: 20000, MinimizeStackMemory: true,
+		RegistrySize: 1024 * 20, RegistryMaxSize: 1 << 22})
 	seed := uint64(lrand48Init)
 	r := &runtime{L: L, real: map[*lua.LTable]*lua.LTable{}, source: source, lrand: &seed}
 	for _, lib := range libraries {
@@ -149,6 +152,7 @@ func newRuntime(source string) *runtime {
 	math.RawSetString("randomseed", L.NewFunction(r.mathRandomseed))
 	str := g.RawGetString("string").(*lua.LTable)
 	str.RawSetString("dump", lua.LNil)
+	str.RawSetString("rep", L.NewFunction(strRep))
 	r.errh = L.NewFunction(r.errorHandler)
 	return r
 }
@@ -296,6 +300,24 @@ func strtod(s string) (float64, bool) {
 // argError is luaL_argerror's text: "bad argument #n to 'fname' (msg)".
 func argError(L *lua.LState, n int, fname, msg string) {
 	L.RaiseError("bad argument #%d to '%s' (%s)", n, fname, msg)
+}
+
+// maxString bounds strings a script builds with string.rep: Lua's allocator would fail
+// with "not enough memory" long before the machine runs out.
+const maxString = 512 << 20
+
+func strRep(L *lua.LState) int {
+	str := L.CheckString(1)
+	n := L.CheckInt(2)
+	if n <= 0 || str == "" {
+		L.Push(lua.LString(""))
+		return 1
+	}
+	if int64(len(str))*int64(n) > maxString {
+		L.RaiseError("not enough memory")
+	}
+	L.Push(lua.LString(strings.Repeat(str, n)))
+	return 1
 }
 
 func readonlyError(L *lua.LState) int {
@@ -465,7 +487,14 @@ func (r *runtime) call(run *Run, fn *lua.LFunction, args ...lua.LValue) (lua.LVa
 func (r *runtime) errorReply(run *Run, obj lua.LValue) string {
 	t, ok := obj.(*lua.LTable)
 	if !ok {
-		return "ERR Error running script " + run.Name + ", " + truncate(luaToStringValue(obj), 100)
+		msg := luaToStringValue(obj)
+		if strings.Contains(msg, "callstack overflow") {
+			// The handler itself could not run: the place of the overflow is lost; Lua
+			// would name the recursing line, which is the first for one-line scripts.
+			src := r.source
+			return "ERR " + src[1:] + ":1: stack overflow script: " + run.Name + ", on " + src + ":1."
+		}
+		return "ERR Error running script " + run.Name + ", " + truncate(msg, 100)
 	}
 	msg := ""
 	if s, ok := t.RawGetString("err").(lua.LString); ok {

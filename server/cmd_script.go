@@ -32,6 +32,7 @@ func init() {
 	register("script|flush", cmdScriptFlush)
 	register("script|kill", cmdScriptKill)
 	register("script|help", cmdScriptHelp)
+	register("script|debug", cmdScriptDebug)
 	for _, name := range []string{"eval", "evalsha", "eval_ro", "evalsha_ro", "script|load", "script|flush",
 		"fcall", "fcall_ro", "function|load", "function|delete", "function|flush", "function|restore"} {
 		registerExclusive(name)
@@ -393,6 +394,18 @@ func (s *Server) killScript(c *Client, eval bool) {
 	default:
 		r.run.Kill()
 		c.w.OK()
+	}
+}
+
+// cmdScriptDebug accepts NO; the Lua debugger (YES/SYNC) is not implemented.
+func cmdScriptDebug(c *Client, args [][]byte) {
+	switch {
+	case eqFold(args[2], "no"):
+		c.w.OK()
+	case eqFold(args[2], "yes"), eqFold(args[2], "sync"):
+		c.w.Error("ERR SCRIPT DEBUG is not supported by slotdb")
+	default:
+		c.w.Error("ERR Use SCRIPT DEBUG YES/SYNC/NO")
 	}
 }
 
