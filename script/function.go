@@ -47,7 +47,6 @@ type Functions struct {
 
 	loading  *Library // the library whose code runs now (register_function)
 	loadEnv  *lua.LTable
-	loadErr  string
 	loadLogf func(level int, msg string)
 }
 
@@ -233,7 +232,6 @@ func (f *Functions) compile(code string) (*Library, error) {
 	fn.Env = rt.env
 	lib := &Library{Name: name, Code: code, Functions: map[string]*Function{}}
 	f.loading = lib
-	f.loadErr = ""
 	run := &Run{Name: name}
 	_, msg := f.loadCall(run, fn)
 	f.loading = nil

@@ -160,6 +160,7 @@ func cmdFunctionLoad(c *Client, args [][]byte) {
 		return
 	}
 	c.s.saveFunctions()
+	c.s.propagateArgv(-1, args) // replicas load it too: propagate.go
 	c.w.BulkString(name)
 }
 
@@ -232,6 +233,7 @@ func cmdFunctionDelete(c *Client, args [][]byte) {
 		return
 	}
 	c.s.saveFunctions()
+	c.s.propagateArgv(-1, args)
 	c.w.OK()
 }
 
@@ -242,6 +244,7 @@ func cmdFunctionFlush(c *Client, args [][]byte) {
 	}
 	c.s.scripts().funcs.Flush()
 	c.s.saveFunctions()
+	c.s.propagateArgv(-1, args)
 	c.w.OK()
 }
 
@@ -277,6 +280,7 @@ func cmdFunctionRestore(c *Client, args [][]byte) {
 		return
 	}
 	c.s.saveFunctions()
+	c.s.propagateArgv(-1, args)
 	c.w.OK()
 }
 

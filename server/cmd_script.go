@@ -346,6 +346,14 @@ func (s *Server) scriptRoute(sc *Client, cmd *command, argv [][]byte, slot *int,
 	return ""
 }
 
+// scriptCounts reports the script cache and the function libraries for INFO memory:
+// cached scripts and their source bytes, functions and libraries.
+func (s *Server) scriptCounts() (scripts, scriptBytes, functions, libraries int) {
+	sc := s.scripts()
+	libraries, functions = sc.funcs.Counts()
+	return sc.eval.Len(), sc.eval.Bytes(), functions, libraries
+}
+
 func cmdScriptLoad(c *Client, args [][]byte) {
 	sp, err := c.s.scripts().eval.Load(args[2])
 	if err != nil {
