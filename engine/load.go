@@ -2,6 +2,7 @@ package engine
 
 import (
 	"bytes"
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
@@ -73,7 +74,7 @@ type BulkLoader struct {
 
 // rec is one buffered record; seq numbers the Add it came from (a key's own records may
 // repeat a sub-key - the stream node model rewrites its node record - and the last wins).
-type rec struct{ off, klen, vlen, seq uint32 }
+type rec struct{ pfx, off, klen, vlen, seq uint32 }
 
 // NewBulkLoader starts a bulk load.
 func (e *Engine) NewBulkLoader(o LoadOptions) (*BulkLoader, error) {
@@ -127,8 +128,20 @@ func (l *BulkLoader) Add(db int, key []byte, o *rdb.Object, expireAt int64) erro
 		}
 		return nil
 	}
-	l.batch.Reset()
 	pdb := l.e.phys(db)
+	if o.Kind == rdb.KindString {
+		// The common case, without a batch: the metadata record, and the expiry index entry.
+		slot := Slot(key)
+		l.put(metaKey(pdb, slot, key), (&Meta{Type: TypeString, Value: o.Str, ExpireAt: expireAt}).encode())
+		var exp int64
+		if expireAt != 0 {
+			l.put(expireKey(pdb, slot, expireAt, key), nil)
+			exp = 1
+		}
+		l.count(pdb, slot, 1, exp, expireAt)
+		return l.added()
+	}
+	l.batch.Reset()
 	tx := &Tx{e: l.e, db: pdb, ldb: db, now: l.now, batch: l.batch}
 	tx.setPending(key, absent) // the store is empty: no read of the old value
 	if err := tx.PutObject(key, o, expireAt, l.lim); err != nil {
@@ -146,25 +159,46 @@ func (l *BulkLoader) Add(db int, key []byte, o *rdb.Object, expireAt int64) erro
 		if kind != pebble.InternalKeyKindSet {
 			return fmt.Errorf("engine: bulk load of key %q produced a record of kind %s", key, kind)
 		}
-		l.recs = append(l.recs, rec{uint32(len(l.arena)), uint32(len(k)), uint32(len(v)), uint32(l.stats.Keys)})
-		l.arena = append(append(l.arena, k...), v...)
+		l.put(k, v)
 	}
-	for _, d := range tx.deltas {
-		id := uint32(d.db)<<16 | uint32(d.slot)
-		if cur := l.deltas[id]; cur != nil {
-			cur.keys += d.keys
-			cur.expires += d.expires
-		} else {
-			dd := d
-			l.deltas[id] = &dd
+	for i, d := range tx.deltas {
+		at := int64(0)
+		if i == 0 {
+			at = expireAt
 		}
+		l.count(d.db, d.slot, d.keys, d.expires, at)
+	}
+	return l.added()
+}
+
+// put buffers one record.
+func (l *BulkLoader) put(k, v []byte) {
+	var pfx uint32
+	if len(k) >= 4 {
+		pfx = uint32(k[0])<<24 | uint32(k[1])<<16 | uint32(k[2])<<8 | uint32(k[3])
+	}
+	l.recs = append(l.recs, rec{pfx, uint32(len(l.arena)), uint32(len(k)), uint32(len(v)), uint32(l.stats.Keys)})
+	l.arena = append(append(l.arena, k...), v...)
+}
+
+// count adds to the key counters of (pdb, slot) and notes the earliest expiry.
+func (l *BulkLoader) count(pdb byte, slot uint16, keys, expires, expireAt int64) {
+	id := uint32(pdb)<<16 | uint32(slot)
+	if cur := l.deltas[id]; cur != nil {
+		cur.keys += keys
+		cur.expires += expires
+	} else {
+		l.deltas[id] = &counterDelta{db: pdb, slot: slot, keys: keys, expires: expires}
 	}
 	if expireAt != 0 {
-		id := uint32(pdb)<<16 | uint32(Slot(key))
 		if cur, ok := l.due[id]; !ok || expireAt < cur {
 			l.due[id] = expireAt
 		}
 	}
+}
+
+// added finishes an Add: a full buffer becomes an SST.
+func (l *BulkLoader) added() error {
 	l.stats.Keys++
 	if len(l.arena) >= l.o.RunBytes {
 		return l.flush()
@@ -179,7 +213,17 @@ func (l *BulkLoader) flush() error {
 	if len(l.recs) == 0 {
 		return nil
 	}
-	slices.SortStableFunc(l.recs, func(a, b rec) int { return bytes.Compare(l.key(a), l.key(b)) })
+	// By key, then in the order written (seq, then arena offset): a total order, so the last
+	// write of a record sorts last.
+	slices.SortFunc(l.recs, func(a, b rec) int {
+		if a.pfx != b.pfx {
+			return cmp.Compare(a.pfx, b.pfx)
+		}
+		if c := bytes.Compare(l.key(a)[4:], l.key(b)[4:]); c != 0 {
+			return c
+		}
+		return cmp.Compare(a.off, b.off)
+	})
 	path := filepath.Join(l.tmp, strconv.Itoa(l.stats.SSTs)+".sst")
 	if err := l.writeSST(path); err != nil {
 		os.Remove(path)
