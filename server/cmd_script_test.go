@@ -170,3 +170,44 @@ func TestScriptAtomic(t *testing.T) {
 	sexpect(t, c, "+QUEUED\r\n", "EVAL", "return redis.call('incr', KEYS[1])", "1", "ctr")
 	sexpect(t, c, "*1\r\n:4001\r\n", "EXEC")
 }
+
+// In cluster mode a script may touch only keys this node serves, and a script with a
+// shebang only the slot of its first key unless allow-cross-slot-keys. Replies as redis
+// 7.0.15 gives them with the same slot map.
+func TestScriptCluster(t *testing.T) {
+	srv := proctest.StartSlotdb(t, "--cluster-enabled", "yes")
+	c := srv.Dial(t)
+	sexpect(t, c, "+OK\r\n", "CLUSTER", "ADDSLOTSRANGE", "0", "8000") // bar (5061) here; foo (12182), a (15495) not
+	sha := func(body string) string { return script.SHA1Hex([]byte(body)) }
+	down := "return redis.call('get', 'bar')"
+	sexpect(t, c, "-ERR Script attempted to access a non local key in a cluster node script: "+sha("return redis.call('get', 'foo')")+", on @user_script:1.\r\n",
+		"EVAL", "return redis.call('get', 'foo')", "0")
+	sexpect(t, c, "-ERR Script attempted to execute a command while the cluster is down script: "+sha(down)+", on @user_script:1.\r\n", "EVAL", down, "0")
+	sexpect(t, c, "-CLUSTERDOWN Hash slot not served\r\n", "EVAL", "return redis.call('get', KEYS[1])", "1", "foo")
+
+	sexpect(t, c, "+OK\r\n", "CLUSTER", "ADDSLOTSRANGE", "8001", "16383")
+	deadline := time.Now().Add(10 * time.Second)
+	for !strings.Contains(sdo(t, c, "CLUSTER", "INFO"), "cluster_state:ok") {
+		if time.Now().After(deadline) {
+			t.Fatal("cluster state never became ok")
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+	cross := "redis.call('get', 'bar') return redis.call('get', 'foo')"
+	mget := "return redis.call('mget', 'bar', 'foo')"
+	for _, c2 := range []struct{ body, keys, want string }{
+		{cross, "", "$-1\r\n"}, // no shebang: any slot of this node
+		{mget, "", "-ERR Script attempted to access a non local key in a cluster node script: " + sha(mget) + ", on @user_script:1.\r\n"},
+		{"#!lua flags=allow-cross-slot-keys\n" + cross, "", "$-1\r\n"},
+		{"#!lua\n" + cross, "", "-ERR Script attempted to access keys that do not hash to the same slot script: " + sha("#!lua\n"+cross) + ", on @user_script:2.\r\n"},
+		{"#!lua\nreturn redis.call('get', 'bar')", "foo", "-ERR Script attempted to access keys that do not hash to the same slot script: " + sha("#!lua\nreturn redis.call('get', 'bar')") + ", on @user_script:2.\r\n"},
+		{"#!lua flags=no-cluster\nreturn 1", "", "-ERR Can not run script on cluster, 'no-cluster' flag is set.\r\n"},
+	} {
+		args := []string{"EVAL", c2.body, "0"}
+		if c2.keys != "" {
+			args = []string{"EVAL", c2.body, "1", c2.keys}
+		}
+		sexpect(t, c, c2.want, args...)
+	}
+	sexpect(t, c, "-CROSSSLOT Keys in request don't hash to the same slot\r\n", "EVAL", "return 1", "2", "foo", "bar")
+}
