@@ -146,8 +146,10 @@ func (s *Server) busyGate(c *Client, cmd *command) (skip, ok bool) {
 			default:
 			}
 		}
-		if exclusive[cmd.meta.Name] {
-			return false, true // Lock has writer preference: enterWorld waits in it
+		if exclusive[cmd.meta.Name] || c.tx.active && !runsInMulti(cmd) {
+			// Lock has writer preference: enterWorld waits in it. A command queued for
+			// EXEC takes no lock at all.
+			return false, true
 		}
 		if s.world.TryRLock() {
 			c.worldShared = true
