@@ -346,7 +346,9 @@ func streamValue(st *rdb.Stream) string {
 		}
 		fmt.Fprintf(&b, `{"name":%s,"last":"%s","read":%d,"pending":[`, jstr(g.Name), g.LastID, g.EntriesRead)
 		ps := append([]rdb.StreamPending(nil), g.Pending...)
-		sort.Slice(ps, func(i, j int) bool { return ps[i].ID.Ms < ps[j].ID.Ms || ps[i].ID.Ms == ps[j].ID.Ms && ps[i].ID.Seq < ps[j].ID.Seq })
+		sort.Slice(ps, func(i, j int) bool {
+			return ps[i].ID.Ms < ps[j].ID.Ms || ps[i].ID.Ms == ps[j].ID.Ms && ps[i].ID.Seq < ps[j].ID.Seq
+		})
 		for j, p := range ps {
 			if j > 0 {
 				b.WriteByte(',')
