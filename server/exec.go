@@ -63,6 +63,7 @@ func (s *Server) execute(c *Client, args [][]byte) {
 		return
 	}
 	if c.tx.active && !runsInMulti(cmd) {
+		s.exitWorld(c)               // busyGate may have taken the shared hold: queueing needs none
 		s.queueCommand(c, cmd, args) // for EXEC: cmd_multi.go
 		s.finishReply(c, mark)
 		return

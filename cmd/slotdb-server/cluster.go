@@ -58,7 +58,7 @@ func clusterConfig(cfg *config.Config, port int) (c state.Config, busPort int) {
 
 // startCluster loads or creates nodes.conf, opens the bus and wires CONFIG SET of the
 // cluster-* parameters Redis lets change at run time.
-func startCluster(cfg *config.Config, ap config.Applied, eng *engine.Engine, log *slog.Logger, ownAll bool) (*cluster.Node, error) {
+func startCluster(cfg *config.Config, ap config.Applied, eng *engine.Engine, log *slog.Logger, ownAll bool, onPublish func(state.Publish)) (*cluster.Node, error) {
 	sc, busPort := clusterConfig(cfg, ap.Port)
 	if ap.Port > 55535 && cfg.Int("cluster-port") == 0 {
 		return nil, fmt.Errorf("Redis port number too high. Cluster communication port is 10,000 port numbers higher than your Redis port. Your Redis port number must be 55535 or less.")
@@ -72,6 +72,7 @@ func startCluster(cfg *config.Config, ap config.Applied, eng *engine.Engine, log
 		Logger:        log,
 		ReadsWhenDown: cfg.Bool("cluster-allow-reads-when-down"),
 		EndpointType:  cfg.String("cluster-preferred-endpoint-type"),
+		OnPublish:     onPublish, // bus PUBLISH / SPUBLISH to local subscribers
 	})
 	if err != nil {
 		return nil, err

@@ -108,10 +108,11 @@ func run(argv []string) int {
 	}
 	wire(cfg, settings, eng, level)
 	srv := server.New(server.Options{Engine: eng, Config: settings, Logger: log, Log: logh, ConfigFile: cfg.File()})
+	wirePubsub(cfg, srv) // pubsub.go
 	mode := "standalone"
 	var node *cluster.Node
 	if ap.ClusterEnabled {
-		node, err = startCluster(cfg, ap, eng, log, ownAllSlots)
+		node, err = startCluster(cfg, ap, eng, log, ownAllSlots, publishToServer(srv))
 		if err != nil {
 			log.Warn(err.Error())
 			eng.Close()
