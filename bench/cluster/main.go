@@ -16,6 +16,7 @@ import (
 	"context"
 	"flag"
 	"fmt"
+	"math/rand/v2"
 	"net"
 	"os"
 	"os/exec"
@@ -36,7 +37,7 @@ func main() {
 	timeout := flag.Int("node-timeout", 2000, "cluster-node-timeout, ms, for both servers")
 	redisBin := flag.String("redis", "redis-server", "the reference redis-server binary")
 	slotdbBin := flag.String("slotdb", "", "a prebuilt slotdb-server (default: go build ./cmd/slotdb-server)")
-	settle := flag.Duration("settle", time.Second, "wait between cluster_state:ok and the kill")
+	settle := flag.Duration("settle", time.Second, "wait between cluster_state:ok and the kill (plus a random 0..node-timeout/2+100 ms)")
 	flag.Parse()
 	redis.SetLogger(quiet{}) // a node killed on purpose makes the client log failed dials
 
@@ -182,7 +183,10 @@ func measure(tmp string, s server, run, timeout int, settle time.Duration) resul
 	f := <-formed
 	res.formed, res.agreed = f[0], f[1]
 
-	time.Sleep(settle)
+	// A random extra wait decorrelates the kill from the ping cycle, whose phase follows
+	// the handshakes: without it the kill lands at about the same point of the cycle in
+	// every run of one server, and the medians measure that phase, not the protocol.
+	time.Sleep(settle + time.Duration(rand.Int64N(int64(timeout/2+100)))*time.Millisecond)
 	victim, others := nodes[masters-1], nodes[:masters-1]
 	check(victim.cmd.Process.Kill())
 	start = time.Now()
