@@ -237,9 +237,21 @@ func (s *Server) scriptAllowed(c *Client, flags script.Flags, ro bool) bool {
 		c.w.Error("ERR Can not run script on cluster, 'no-cluster' flag is set.")
 		return false
 	}
-	if flags&script.FlagNoWrites == 0 && ro {
-		c.w.Error("ERR Can not execute a script with write flag using *_ro command.")
+	r := s.repl
+	replica := r != nil && r.isReplica() && !c.master
+	if replica && flags&script.FlagAllowStale == 0 && !r.serveStale.Load() && !r.linkUp() {
+		c.w.Error("MASTERDOWN Link with MASTER is down, replica-serve-stale-data is set to 'no' and 'allow-stale' flag is not set on the script.")
 		return false
+	}
+	if flags&script.FlagNoWrites == 0 {
+		if replica && r.readOnly.Load() {
+			c.w.Error("READONLY Can not run script with write flag on readonly replica")
+			return false
+		}
+		if ro {
+			c.w.Error("ERR Can not execute a script with write flag using *_ro command.")
+			return false
+		}
 	}
 	return true
 }
@@ -276,6 +288,9 @@ func (s *Server) runScript(c *Client, eval bool, name string, args, keys [][]byt
 		}
 		if readOnly && (cmd.meta.Write || cmd.meta.MayReplicate) {
 			return nil, "Write commands are not allowed from read-only scripts."
+		}
+		if cmd.meta.Write && !c.master && s.repl != nil && s.repl.isReplica() && s.repl.readOnly.Load() {
+			return nil, "-READONLY You can't write against a read only replica."
 		}
 		if cmd.meta.Write {
 			sr.dirty.Store(true)
