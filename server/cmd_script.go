@@ -230,6 +230,19 @@ func cmdEval(c *Client, args [][]byte) {
 // scriptAllowed is scriptPrepareForRun's refusals for scripts with flags (a shebang or a
 // function): no-cluster in cluster mode, a write script through an _RO command.
 func (s *Server) scriptAllowed(c *Client, flags script.Flags, ro bool) bool {
+	// On a replica Redis judges EVAL by its script's flags already in processCommand
+	// (evalGetCommandFlags): a write script is a write command, one without allow-stale
+	// is not served stale, with processCommand's error texts.
+	if r := s.repl; r != nil && r.isReplica() && !c.master {
+		if flags&(script.FlagCompat|script.FlagNoWrites) == 0 && r.readOnly.Load() {
+			c.w.Error("READONLY You can't write against a read only replica.")
+			return false
+		}
+		if (flags&script.FlagCompat != 0 || flags&script.FlagAllowStale == 0) && !r.serveStale.Load() && !r.linkUp() {
+			c.w.Error("MASTERDOWN Link with MASTER is down and replica-serve-stale-data is set to 'no'.")
+			return false
+		}
+	}
 	if flags&script.FlagCompat != 0 {
 		return true
 	}
@@ -237,21 +250,9 @@ func (s *Server) scriptAllowed(c *Client, flags script.Flags, ro bool) bool {
 		c.w.Error("ERR Can not run script on cluster, 'no-cluster' flag is set.")
 		return false
 	}
-	r := s.repl
-	replica := r != nil && r.isReplica() && !c.master
-	if replica && flags&script.FlagAllowStale == 0 && !r.serveStale.Load() && !r.linkUp() {
-		c.w.Error("MASTERDOWN Link with MASTER is down, replica-serve-stale-data is set to 'no' and 'allow-stale' flag is not set on the script.")
+	if flags&script.FlagNoWrites == 0 && ro {
+		c.w.Error("ERR Can not execute a script with write flag using *_ro command.")
 		return false
-	}
-	if flags&script.FlagNoWrites == 0 {
-		if replica && r.readOnly.Load() {
-			c.w.Error("READONLY Can not run script with write flag on readonly replica")
-			return false
-		}
-		if ro {
-			c.w.Error("ERR Can not execute a script with write flag using *_ro command.")
-			return false
-		}
 	}
 	return true
 }
