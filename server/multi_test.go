@@ -200,3 +200,43 @@ func TestExecWithBlockedClients(t *testing.T) {
 		}
 	}
 }
+
+// TestMultiClusterSlots: in cluster mode the keys of a transaction must share one slot. A
+// command whose own keys differ is refused at queue time (EXECABORT later); commands that
+// differ from each other are refused at EXEC, which discards the transaction. Expected bytes
+// are redis-server 7.0.15's (cluster-enabled, owning every slot).
+func TestMultiClusterSlots(t *testing.T) {
+	srv := proctest.StartSlotdb(t, "--cluster-enabled", "yes", "--cluster-own-all-slots")
+	c := srv.Dial(t)
+	deadline := time.Now().Add(10 * time.Second)
+	for !strings.Contains(mdo(t, c, "CLUSTER", "INFO"), "cluster_state:ok") {
+		if time.Now().After(deadline) {
+			t.Fatal("cluster never ok")
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+	steps := []struct {
+		cmd  []string
+		want string
+	}{
+		{[]string{"MULTI"}, "+OK\r\n"},
+		{[]string{"SET", "a", "1"}, "+QUEUED\r\n"},
+		{[]string{"SET", "b", "2"}, "+QUEUED\r\n"},
+		{[]string{"EXEC"}, "-CROSSSLOT Keys in request don't hash to the same slot\r\n"},
+		{[]string{"EXEC"}, "-ERR EXEC without MULTI\r\n"},
+		{[]string{"MULTI"}, "+OK\r\n"},
+		{[]string{"MSET", "a", "1", "b", "2"}, "-CROSSSLOT Keys in request don't hash to the same slot\r\n"},
+		{[]string{"SET", "{a}x", "1"}, "+QUEUED\r\n"},
+		{[]string{"EXEC"}, "-EXECABORT Transaction discarded because of previous errors.\r\n"},
+		{[]string{"MULTI"}, "+OK\r\n"},
+		{[]string{"SET", "a", "1"}, "+QUEUED\r\n"},
+		{[]string{"SET", "{a}y", "2"}, "+QUEUED\r\n"},
+		{[]string{"GET", "a"}, "+QUEUED\r\n"},
+		{[]string{"EXEC"}, "*3\r\n+OK\r\n+OK\r\n$1\r\n1\r\n"},
+	}
+	for i, st := range steps {
+		if got := mdo(t, c, st.cmd...); got != st.want {
+			t.Fatalf("step %d %v = %q, want %q", i, st.cmd, got, st.want)
+		}
+	}
+}

@@ -276,3 +276,24 @@ func TestPubsubCluster(t *testing.T) {
 		t.Fatalf("PING = %q (a message delivered twice?)", got)
 	}
 }
+
+func TestParsePubsubOutputLimit(t *testing.T) {
+	for _, tc := range []struct {
+		in               string
+		hard, soft, secs int64
+		ok               bool
+	}{
+		{"normal 0 0 0 slave 268435456 67108864 60 pubsub 33554432 8388608 60", 33554432, 8388608, 60, true},
+		{"pubsub 1048576 0 0", 1048576, 0, 0, true},
+		{"PUBSUB 1 2 3 normal 0 0 0", 1, 2, 3, true},
+		{"normal 0 0 0", 0, 0, 0, false},
+		{"pubsub 1mb 0 0", 0, 0, 0, false},
+		{"pubsub 1 2", 0, 0, 0, false},
+		{"", 0, 0, 0, false},
+	} {
+		hard, soft, secs, ok := ParsePubsubOutputLimit(tc.in)
+		if ok != tc.ok || ok && (hard != tc.hard || soft != tc.soft || secs != tc.secs) {
+			t.Errorf("%q = %d %d %d %v", tc.in, hard, soft, secs, ok)
+		}
+	}
+}
