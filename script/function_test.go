@@ -121,3 +121,29 @@ func TestFunctionLoad(t *testing.T) {
 		t.Fatalf("after FLUSH restore: %d libraries, %d functions", n, m)
 	}
 }
+
+// math.random draws from one redisLrand48 generator for scripts and functions, never
+// reseeded between calls; values captured from a fresh redis 7.0.15.
+func TestRandomSequence(t *testing.T) {
+	e := NewEval(nil)
+	f := NewFunctions(nil, nil)
+	e.ShareRandom(f)
+	if got := runEval(t, e, "return {math.random(100), math.random(100), math.random(1000000)}"); got != "*3\r\n:40\r\n:85\r\n:353337\r\n" {
+		t.Fatalf("first script: %q", got)
+	}
+	if _, err := f.Load("#!lua name=r\nredis.register_function('r', function() return math.random(1000000) end)", false); err != nil {
+		t.Fatal(err)
+	}
+	w := resp.Writer{Proto: 2}
+	f.Call(f.Get("r"), &Run{}, nil, nil, &w)
+	if string(w.Buf) != ":446584\r\n" {
+		t.Fatalf("function: %q", w.Buf)
+	}
+	if got := runEval(t, e, "return tostring(math.random())"); got != "$16\r\n0.31869277233197\r\n" {
+		t.Fatalf("third draw: %q", got)
+	}
+	e.Flush() // the generator outlives SCRIPT FLUSH; randomseed reseeds it
+	if got := runEval(t, e, "math.randomseed(7) return {math.random(1000), math.random(1000)}"); got != "*2\r\n:267\r\n:683\r\n" {
+		t.Fatalf("after randomseed(7): %q", got)
+	}
+}
