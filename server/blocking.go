@@ -393,7 +393,7 @@ func (c *Client) timeoutArg(b []byte) (int64, bool) {
 	return ms + now, true
 }
 
-// parseTimeoutMs is string2ld then (long long)(value * 1000.0) in x87 extended precision.
+// parseTimeoutMs is string2ld then (long long)ceill(value * 1000.0) in x87 extended precision.
 func parseTimeoutMs(b []byte) (int64, bool) {
 	if len(b) == 0 || len(b) >= 5*1024 || isCSpace(b[0]) {
 		return 0, false
@@ -415,6 +415,9 @@ func parseTimeoutMs(b []byte) (int64, bool) {
 	i, acc := ms.Int64() // truncates toward zero
 	if acc != big.Exact && (i == math.MaxInt64 || i == math.MinInt64) {
 		return math.MinInt64, true // the conversion overflows: x86 gives LLONG_MIN
+	}
+	if acc == big.Below {
+		i++ // Redis rounds up (ceill): BLPOP k 0.0001 waits 1 ms, not forever
 	}
 	return i, true
 }

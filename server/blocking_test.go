@@ -303,11 +303,11 @@ func TestParseTimeoutMs(t *testing.T) {
 		{"0x10", 16000, false},
 		{"0x1p3", 8000, false},
 		{"1e1", 10000, false},
-		{"1E-3", 0, false}, // 0.001L is just below 1/1000: C's (long long)(v*1000.0) is 0
+		{"1E-3", 1, false}, // 0.001L*1000 is just below 1: ceill makes it 1 ms (Redis returns, not blocks forever)
 		{"0.29", 290, false},
 		{"0.007", 7, false},
 		{"2.675", 2675, false},
-		{"0.0009", 0, false},
+		{"0.0009", 1, false},
 		{"-0.0001", 0, false},
 		{"-1", -1000, false},
 		{"inf", math.MinInt64, false},
