@@ -154,22 +154,30 @@ func (e *Engine) View(db int, keys [][]byte, fn func(tx *Tx) error) error {
 	if e.closed.Load() {
 		return ErrClosed
 	}
+	tx, err := e.view(db, keys, fn)
+	for _, k := range tx.Expired {
+		e.expireNow(db, k)
+	}
+	return err
+}
+
+// view holds the locks with defers, so a panic or a test's FailNow inside fn cannot leave a
+// stripe locked for good.
+func (e *Engine) view(db int, keys [][]byte, fn func(tx *Tx) error) (*Tx, error) {
 	e.global.RLock()
+	defer e.global.RUnlock()
 	pdb := e.phys(db)
 	ls := e.locks.set(pdb, keys)
 	for _, i := range ls {
 		e.locks.mu[i].RLock()
 	}
+	defer func() {
+		for j := len(ls) - 1; j >= 0; j-- {
+			e.locks.mu[ls[j]].RUnlock()
+		}
+	}()
 	tx := &Tx{e: e, db: pdb, ldb: db, now: e.opts.Now()}
-	err := fn(tx)
-	for j := len(ls) - 1; j >= 0; j-- {
-		e.locks.mu[ls[j]].RUnlock()
-	}
-	e.global.RUnlock()
-	for _, k := range tx.Expired {
-		e.expireNow(db, k)
-	}
-	return err
+	return tx, fn(tx)
 }
 
 // Put stores m as key's metadata, replacing any previous value (a collection of another
