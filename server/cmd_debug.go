@@ -19,6 +19,8 @@ import (
 
 func init() {
 	register("debug", cmdDebug)
+	// DEBUG SLEEP stalls the whole server in Redis (and DIGEST sees one instant): run it alone.
+	registerExclusive("debug")
 }
 
 const errDebugNotAllowed = `ERR DEBUG command not allowed. If the enable-debug-command option is set to "local", you can run it from a local connection, otherwise you need to set this option in the configuration file, and then restart the server.`
