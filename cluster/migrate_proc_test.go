@@ -139,8 +139,10 @@ func TestShrinkToOne(t *testing.T) {
 	idA, idB := myID(t, a), myID(t, b)
 	reshard(t, a, idB, idA, 8192)
 	waitAgree(t, a, b)
-	if na, nb := dbsize(t, a), dbsize(t, b); na != 100 || nb != 0 {
-		t.Fatalf("DBSIZE a=%d b=%d after resharding all, want 100/0", na, nb)
+	// b, left without slots, turns into a replica of a as Redis 7.0 does
+	// (cluster-allow-replica-migration) and may already hold a copy: it must own nothing.
+	if na, nb := dbsize(t, a), dbsize(t, b); na != 100 || (nb != 0 && nb != 100) {
+		t.Fatalf("DBSIZE a=%d b=%d after resharding all, want 100 and 0 (or b's replica copy, 100)", na, nb)
 	}
 	mustOK(t, a, "CLUSTER", "FORGET", idB)
 	waitFor(t, 10*time.Second, "cluster_known_nodes:1", func() (bool, string) {
