@@ -90,8 +90,8 @@ func TestStreamBacklogTrimAndContinue(t *testing.T) {
 		off  int64
 		want bool
 	}{
-		{id, off + 1, true},  // nothing missing
-		{id, first, true},    // oldest byte kept
+		{id, off + 1, true}, // nothing missing
+		{id, first, true},   // oldest byte kept
 		{id, first - 1, false},
 		{id, off + 2, false}, // ahead of the master
 		{strings.Repeat("c", 40), off + 1, false},

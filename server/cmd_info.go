@@ -509,7 +509,7 @@ func (s *Server) infoStats() []InfoField {
 		kv("pubsubshard_channels", psShard),
 		kv("latest_fork_usec", 0),
 		kv("total_forks", 0),
-		kv("migrate_cached_sockets", 0),
+		kv("migrate_cached_sockets", s.migrateSockets().count()),
 		kv("slave_expires_tracked_keys", 0),
 		kv("active_defrag_hits", 0),
 		kv("active_defrag_misses", 0),

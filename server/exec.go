@@ -6,6 +6,8 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/slotdb/slotdb/internal/sds"
 )
 
 // execute runs one request as Redis's processCommand + call do: lookup and arity, then
@@ -167,7 +169,7 @@ func (s *Server) feedMonitors(c *Client, args [][]byte, t time.Time) {
 	b.WriteString("]")
 	for _, a := range args {
 		b.WriteByte(' ')
-		b.WriteString(reprString(a))
+		b.WriteString(sds.Repr(string(a)))
 	}
 	b.WriteString("\r\n")
 	msg := []byte(b.String())
@@ -203,40 +205,6 @@ func (s *Server) removeMonitor(c *Client) {
 		}
 	}
 	s.monitors.Store(&list)
-}
-
-// reprString quotes like Redis's sdscatrepr.
-func reprString(b []byte) string {
-	var sb strings.Builder
-	sb.WriteByte('"')
-	for _, ch := range b {
-		switch ch {
-		case '\\', '"':
-			sb.WriteByte('\\')
-			sb.WriteByte(ch)
-		case '\n':
-			sb.WriteString("\\n")
-		case '\r':
-			sb.WriteString("\\r")
-		case '\t':
-			sb.WriteString("\\t")
-		case '\a':
-			sb.WriteString("\\a")
-		case '\b':
-			sb.WriteString("\\b")
-		default:
-			if ch >= 0x20 && ch < 0x7f {
-				sb.WriteByte(ch)
-			} else {
-				sb.WriteString("\\x")
-				const hex = "0123456789abcdef"
-				sb.WriteByte(hex[ch>>4])
-				sb.WriteByte(hex[ch&15])
-			}
-		}
-	}
-	sb.WriteByte('"')
-	return sb.String()
 }
 
 // call runs the handler. A bug in one command must not take the node down: a panic is logged
