@@ -87,6 +87,9 @@ func commitTxs(txs ...*Tx) error {
 }
 
 func (tx *Tx) applyCommitted() {
+	// Count expirations before the key counters drop, so whoever sees DBSIZE fall sees
+	// expired_keys too.
+	tx.e.stats.ExpiredKeys.Add(int64(len(tx.Expired)))
 	c := tx.e.counts[tx.db]
 	for _, d := range tx.deltas {
 		c.add(d.slot, d.keys, d.expires)
@@ -97,7 +100,6 @@ func (tx *Tx) applyCommitted() {
 			c.lowerDue(Slot([]byte(k)), m.ExpireAt)
 		}
 	}
-	tx.e.stats.ExpiredKeys.Add(int64(len(tx.Expired)))
 	tx.e.stats.Changes.Add(int64(len(tx.pending)))
 	if hook := tx.e.writeHook.Load(); hook != nil {
 		for k := range tx.pending {
