@@ -64,6 +64,7 @@ type Node struct {
 	readsWhenDown atomic.Bool
 	endpointType  atomic.Int32
 	replHook      func(set *state.ReplicaOf, unset bool) // replication.go
+	replSrc       atomic.Pointer[ReplicationSource]      // replication.go
 }
 
 // Endpoint types of cluster-preferred-endpoint-type.
@@ -100,9 +101,11 @@ func Open(o Options) (*Node, error) {
 	n.SetEndpointType(o.EndpointType)
 	eng := o.Engine
 	hooks := state.Hooks{
-		ReplOffset: o.ReplOffset,
-		KeysInSlot: func(slot int) int { return int(eng.CountKeysInSlot(uint16(slot))) },
-		DBSize:     func() int { return int(eng.DBSize(0)) },
+		ReplOffset:   n.replOffset, // replication.go
+		DataAge:      n.dataAge,
+		WritesPaused: n.writesPaused,
+		KeysInSlot:   func(slot int) int { return int(eng.CountKeysInSlot(uint16(slot))) },
+		DBSize:       func() int { return int(eng.DBSize(0)) },
 	}
 	src := rand.NewPCG(rand.Uint64(), rand.Uint64())
 	now := n.now()

@@ -43,6 +43,11 @@ type Hooks struct {
 	// DataAge is how long, in ms, a replica has been without news from its master: since
 	// the last interaction if the link is up, else since it went down.
 	DataAge func(now int64) int64
+	// WritesPaused reports, on a master that paused writes for a manual failover
+	// (Output.PauseWritesUntil), whether the pause is in effect and no write is still in
+	// flight: only then is the offset it announces with the PAUSED flag final. Nil reads
+	// as true (the pause takes effect at once, as in single-threaded Redis).
+	WritesPaused func() bool
 	// KeysInSlot counts the local keys in a slot (countKeysInSlot).
 	KeysInSlot func(slot int) int
 	// DBSize is the number of keys in the database (for FLUSHSLOTS, REPLICATE, RESET).
@@ -61,6 +66,13 @@ func (h *Hooks) dataAge(now int64) int64 {
 		return 0
 	}
 	return h.DataAge(now)
+}
+
+func (h *Hooks) writesPaused() bool {
+	if h.WritesPaused == nil {
+		return true
+	}
+	return h.WritesPaused()
 }
 
 func (h *Hooks) keysInSlot(slot int) int {

@@ -42,7 +42,7 @@ func (s *State) header(t bus.MsgType) bus.Header {
 	if me.master != nil {
 		h.SlaveOf = nodeName(me.master.id)
 	}
-	if me.isMaster() && s.mfEnd != 0 {
+	if me.isMaster() && s.mfEnd != 0 && s.hooks.writesPaused() {
 		h.MFlags[0] |= bus.MFlagPaused
 	}
 	return h

@@ -21,6 +21,7 @@ type tnode struct {
 	conns  map[LinkID]*conn
 	saves  int
 	paused int64
+	busy   bool // writes still in flight after the pause (Hooks.WritesPaused false)
 	logs   []LogLine
 	pub    []Publish
 }
@@ -87,8 +88,9 @@ func newCluster(t *testing.T, n int, seed uint64, tweak func(*Config)) *cluster 
 
 func (tn *tnode) hooks() Hooks {
 	return Hooks{
-		ReplOffset: func() int64 { return tn.offset },
-		KeysInSlot: func(s int) int { return tn.keys[s] },
+		ReplOffset:   func() int64 { return tn.offset },
+		WritesPaused: func() bool { return !tn.busy },
+		KeysInSlot:   func(s int) int { return tn.keys[s] },
 	}
 }
 

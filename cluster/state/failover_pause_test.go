@@ -1,0 +1,43 @@
+package state
+
+import (
+	"strings"
+	"testing"
+
+	"github.com/slotdb/slotdb/cluster/bus"
+)
+
+// A master whose writes are paused for a manual failover only announces its offset with
+// the PAUSED flag once no write is in flight (Hooks.WritesPaused): the replica must wait
+// for the final offset, not take the one current when MFSTART arrived.
+func TestManualFailoverWaitsForDrainedPause(t *testing.T) {
+	c := createCluster(t, 4, 3, 34, nil)
+	c.nodes[0].offset, c.nodes[3].offset = 500, 500
+	c.run(1000)
+	c.nodes[0].busy = true // a write passed the gate before the pause and is still running
+	c.do(3, func(s *State) (Output, error) { return s.Failover(c.now, "") })
+	c.run(1000)
+	if c.sent[bus.TypeFailoverAuthRequest] != 0 {
+		t.Fatal("election started while the master still had writes in flight")
+	}
+	for _, l := range c.nodes[3].logs {
+		if strings.HasPrefix(l.Text, "Received replication offset for paused master") {
+			t.Fatalf("replica took an offset before the pause drained: %q", l.Text)
+		}
+	}
+	// The write completes (offset 600) and reaches the replica; then the switch happens.
+	c.nodes[0].offset, c.nodes[0].busy = 600, false
+	c.run(300)
+	if c.sent[bus.TypeFailoverAuthRequest] != 0 {
+		t.Fatal("election started before the replica processed the final offset")
+	}
+	c.nodes[3].offset = 600
+	c.runUntil(2000, "switch", func() bool { o, ok := c.ownerEverywhere(0); return ok && o == c.id(3) })
+	found := false
+	for _, l := range c.nodes[3].logs {
+		found = found || l.Text == "Received replication offset for paused master manual failover: 600"
+	}
+	if !found {
+		t.Error("replica did not log the drained offset 600")
+	}
+}
