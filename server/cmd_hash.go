@@ -76,15 +76,9 @@ func (c *Client) viewKeys(keys [][]byte, fn func(tx *engine.Tx) error) bool {
 // openHash opens key's hash in tx: nil (and no error) when the key is missing, WRONGTYPE when it
 // holds something else.
 func openHash(tx *engine.Tx, key []byte, lim engine.HashLimits, create bool) (*engine.Hash, error) {
-	m, err := tx.Get(key)
-	if err != nil {
+	m, err := typedMeta(tx, key, engine.TypeHash)
+	if err != nil || (m == nil && !create) {
 		return nil, err
-	}
-	if m != nil && m.Type != engine.TypeHash {
-		return nil, replyError(errWrongType)
-	}
-	if m == nil && !create {
-		return nil, nil
 	}
 	return tx.OpenHash(key, m, lim), nil
 }
@@ -173,13 +167,8 @@ func cmdHget(c *Client, args [][]byte) {
 		}
 		return err
 	})
-	if !ok {
-		return
-	}
-	if found {
-		c.w.Bulk(v)
-	} else {
-		c.w.Null()
+	if ok {
+		c.bulkOrNull(v, found)
 	}
 }
 
@@ -204,11 +193,7 @@ func cmdHmget(c *Client, args [][]byte) {
 	}
 	c.w.Array(len(vals))
 	for i, v := range vals {
-		if oks[i] {
-			c.w.Bulk(v)
-		} else {
-			c.w.Null()
-		}
+		c.bulkOrNull(v, oks[i])
 	}
 }
 
@@ -219,22 +204,8 @@ func cmdHdel(c *Client, args [][]byte) {
 		if err != nil || h == nil {
 			return err
 		}
-		for _, f := range args[2:] {
-			del, err := h.Del(f)
-			if err != nil {
-				return err
-			}
-			if del {
-				n++
-				if h.Len() == 0 {
-					break
-				}
-			}
-		}
-		if n == 0 {
-			return nil
-		}
-		return h.Save()
+		n, err = removeElems(h, args[2:], h.Del)
+		return err
 	})
 	if ok {
 		c.w.Int(n)
@@ -254,21 +225,7 @@ func cmdHexists(c *Client, args [][]byte) {
 	}
 }
 
-func cmdHlen(c *Client, args [][]byte) {
-	m, ok := c.lookup(args[1])
-	if !ok {
-		return
-	}
-	if m != nil && m.Type != engine.TypeHash {
-		c.w.Error(errWrongType)
-		return
-	}
-	if m == nil {
-		c.w.Int(0)
-		return
-	}
-	c.w.Int(m.Count)
-}
+func cmdHlen(c *Client, args [][]byte) { c.replyLen(args[1], engine.TypeHash) }
 
 func cmdHstrlen(c *Client, args [][]byte) {
 	var n int
@@ -448,13 +405,8 @@ func cmdHrandfield(c *Client, args [][]byte) {
 			}
 			return err
 		})
-		if !ok {
-			return
-		}
-		if !found {
-			c.w.Null()
-		} else {
-			c.w.Bulk(f)
+		if ok {
+			c.bulkOrNull(f, found)
 		}
 		return
 	}
@@ -535,6 +487,11 @@ type scanArgs struct {
 	cursor uint64
 	count  int64
 	pat    []byte // nil: everything
+
+	// The walk of a hashtable collection (see page).
+	visited int64
+	last    []byte
+	next    uint64 // the cursor to reply with
 }
 
 // parseScanArgs parses the cursor of a collection SCAN (args[1] is the key, args[2] the
@@ -621,6 +578,18 @@ func resumeFrom(cursor uint64) []byte {
 	return append(append([]byte(nil), last...), 0) // just after last
 }
 
+// page reports whether a hashtable collection's SCAN, walking from resumeFrom(sa.cursor), takes
+// e, the next element: after count of them, more remain, and sa.next resumes after the last.
+func (sa *scanArgs) page(e []byte) bool {
+	if sa.visited == sa.count {
+		sa.next = saveElemCursor(sa.last)
+		return false
+	}
+	sa.visited++
+	sa.last = append(sa.last[:0], e...)
+	return true
+}
+
 // cmdHscan is HSCAN key cursor [MATCH pattern] [COUNT count].
 func cmdHscan(c *Client, args [][]byte) {
 	sa, ok := c.parseScanArgs(args)
@@ -628,7 +597,6 @@ func cmdHscan(c *Client, args [][]byte) {
 		return
 	}
 	var out [][]byte
-	var next uint64
 	ok = c.readHash(args[1], func(h *engine.Hash) error {
 		if h == nil {
 			return nil
@@ -636,36 +604,18 @@ func cmdHscan(c *Client, args [][]byte) {
 		if err := sa.scanOpts(args); err != nil {
 			return err
 		}
-		if h.Listpack() {
-			return h.Each(func(f, v []byte) bool {
-				if sa.match(f) {
-					out = append(out, append([]byte(nil), f...), append([]byte(nil), v...))
-				}
-				return true
-			})
-		}
-		var visited int64
-		var last []byte
-		return h.EachFrom(resumeFrom(sa.cursor), func(f, v []byte) bool {
-			if visited == sa.count { // more remain: resume after the last one visited
-				next = saveElemCursor(last)
-				return false
-			}
-			visited++
-			last = append(last[:0], f...)
+		add := func(f, v []byte) bool {
 			if sa.match(f) {
 				out = append(out, append([]byte(nil), f...), append([]byte(nil), v...))
 			}
 			return true
-		})
+		}
+		if h.Listpack() {
+			return h.Each(add)
+		}
+		return h.EachFrom(resumeFrom(sa.cursor), func(f, v []byte) bool { return sa.page(f) && add(f, v) })
 	})
-	if !ok {
-		return
-	}
-	c.w.Array(2)
-	c.w.BulkString(strconv.FormatUint(next, 10))
-	c.w.Array(len(out))
-	for _, b := range out {
-		c.w.Bulk(b)
+	if ok {
+		c.writeScanReply(sa.next, out)
 	}
 }

@@ -64,15 +64,9 @@ func (c *Client) setLimits() engine.SetLimits {
 // openSet opens key's set in tx: nil (no error) when missing unless create, WRONGTYPE when the
 // key holds another type.
 func openSet(tx *engine.Tx, key []byte, lim engine.SetLimits, create bool) (*engine.Set, error) {
-	m, err := tx.Get(key)
-	if err != nil {
+	m, err := typedMeta(tx, key, engine.TypeSet)
+	if err != nil || (m == nil && !create) {
 		return nil, err
-	}
-	if m != nil && m.Type != engine.TypeSet {
-		return nil, replyError(errWrongType)
-	}
-	if m == nil && !create {
-		return nil, nil
 	}
 	return tx.OpenSet(key, m, lim), nil
 }
@@ -119,22 +113,8 @@ func cmdSrem(c *Client, args [][]byte) {
 		if err != nil || s == nil {
 			return err
 		}
-		for _, m := range args[2:] {
-			del, err := s.Rem(m)
-			if err != nil {
-				return err
-			}
-			if del {
-				n++
-				if s.Len() == 0 {
-					break
-				}
-			}
-		}
-		if n == 0 {
-			return nil
-		}
-		return s.Save()
+		n, err = removeElems(s, args[2:], s.Rem)
+		return err
 	})
 	if ok {
 		c.w.Int(n)
@@ -178,21 +158,7 @@ func cmdSmismember(c *Client, args [][]byte) {
 	}
 }
 
-func cmdScard(c *Client, args [][]byte) {
-	m, ok := c.lookup(args[1])
-	if !ok {
-		return
-	}
-	if m != nil && m.Type != engine.TypeSet {
-		c.w.Error(errWrongType)
-		return
-	}
-	if m == nil {
-		c.w.Int(0)
-		return
-	}
-	c.w.Int(m.Count)
-}
+func cmdScard(c *Client, args [][]byte) { c.replyLen(args[1], engine.TypeSet) }
 
 // writeMembers writes members as a set reply (RESP3 "~") or an array.
 func (c *Client) writeMembers(ms [][]byte, asSet bool) {
@@ -331,13 +297,8 @@ func cmdSrandmember(c *Client, args [][]byte) {
 			}
 			return err
 		})
-		if !ok {
-			return
-		}
-		if !found {
-			c.w.Null()
-		} else {
-			c.w.Bulk(m)
+		if ok {
+			c.bulkOrNull(m, found)
 		}
 		return
 	}
@@ -741,7 +702,6 @@ func cmdSscan(c *Client, args [][]byte) {
 		return
 	}
 	var out [][]byte
-	var next uint64
 	ok = c.readSet(args[1], func(s *engine.Set) error {
 		if s == nil {
 			return nil
@@ -749,36 +709,18 @@ func cmdSscan(c *Client, args [][]byte) {
 		if err := sa.scanOpts(args); err != nil {
 			return err
 		}
-		if s.Intset() {
-			return s.Each(func(m []byte) bool {
-				if sa.match(m) {
-					out = append(out, append([]byte(nil), m...))
-				}
-				return true
-			})
-		}
-		var visited int64
-		var last []byte
-		return s.EachFrom(resumeFrom(sa.cursor), func(m []byte) bool {
-			if visited == sa.count {
-				next = saveElemCursor(last)
-				return false
-			}
-			visited++
-			last = append(last[:0], m...)
+		add := func(m []byte) bool {
 			if sa.match(m) {
 				out = append(out, append([]byte(nil), m...))
 			}
 			return true
-		})
+		}
+		if s.Intset() {
+			return s.Each(add)
+		}
+		return s.EachFrom(resumeFrom(sa.cursor), func(m []byte) bool { return sa.page(m) && add(m) })
 	})
-	if !ok {
-		return
-	}
-	c.w.Array(2)
-	c.w.BulkString(strconv.FormatUint(next, 10))
-	c.w.Array(len(out))
-	for _, b := range out {
-		c.w.Bulk(b)
+	if ok {
+		c.writeScanReply(sa.next, out)
 	}
 }

@@ -104,12 +104,9 @@ func (c *Client) zupdate(keys [][]byte, fn func(tx *engine.Tx) error) bool {
 
 // openZSet returns key's sorted set, nil when the key is missing, or a WRONGTYPE error.
 func openZSet(tx *engine.Tx, key []byte, lim engine.ZSetLimits) (*engine.ZSet, error) {
-	m, err := tx.Get(key)
+	m, err := typedMeta(tx, key, engine.TypeZSet)
 	if err != nil || m == nil {
 		return nil, err
-	}
-	if m.Type != engine.TypeZSet {
-		return nil, replyError(errWrongType)
 	}
 	return tx.OpenZSet(key, m, lim), nil
 }
@@ -485,43 +482,15 @@ func cmdZRem(c *Client, args [][]byte) {
 		if err != nil || z == nil {
 			return err
 		}
-		for _, m := range args[2:] {
-			ok, err := z.Remove(m)
-			if err != nil {
-				return err
-			}
-			if ok {
-				deleted++
-				if z.Len() == 0 {
-					break
-				}
-			}
-		}
-		if deleted == 0 {
-			return nil
-		}
-		return z.Save()
+		deleted, err = removeElems(z, args[2:], z.Remove)
+		return err
 	})
 	if ok {
 		c.w.Int(deleted)
 	}
 }
 
-func cmdZCard(c *Client, args [][]byte) {
-	m, ok := c.lookup(args[1])
-	if !ok {
-		return
-	}
-	if m == nil {
-		c.w.Int(0)
-		return
-	}
-	if m.Type != engine.TypeZSet {
-		c.w.Error(errWrongType)
-		return
-	}
-	c.w.Int(m.Count)
-}
+func cmdZCard(c *Client, args [][]byte) { c.replyLen(args[1], engine.TypeZSet) }
 
 func cmdZScore(c *Client, args [][]byte) {
 	key := args[1]
@@ -1593,32 +1562,14 @@ func cmdZScan(c *Client, args [][]byte) {
 			c.w.Array(0)
 			return nil
 		}
-		count := int64(10)
-		var pat []byte
-		usePat := false
-		for i := 3; i < len(args); i += 2 {
-			more := i+1 < len(args)
-			switch {
-			case eqFold(args[i], "count") && more:
-				n, ok := parseInt(args[i+1])
-				if !ok {
-					return replyError(errNotInt)
-				}
-				if n < 1 {
-					return replyError(errSyntax)
-				}
-				count = n
-			case eqFold(args[i], "match") && more:
-				pat = args[i+1]
-				usePat = !(len(pat) == 1 && pat[0] == '*')
-			default:
-				return replyError(errSyntax)
-			}
+		sa := scanArgs{count: 10}
+		if err := sa.scanOpts(args); err != nil {
+			return err
 		}
 		var body resp.Writer
 		n := 0
 		add := func(m []byte, s float64) {
-			if usePat && !stringMatch(pat, m, false) {
+			if !sa.match(m) {
 				return
 			}
 			body.Bulk(m)
@@ -1639,7 +1590,7 @@ func cmdZScan(c *Client, args [][]byte) {
 			var lastPrefix uint64
 			err = z.EachFrom(from, func(m []byte, s float64) bool {
 				p := memberPrefix(m)
-				if seen >= count && p != lastPrefix {
+				if seen >= sa.count && p != lastPrefix {
 					next = p
 					return false
 				}
