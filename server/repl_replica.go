@@ -97,13 +97,18 @@ func (r *replState) unsetMaster() bool {
 	}
 	l.stopAndWait()
 	r.applyMu.Lock()
-	r.stream.Shift(randomHex(40))
+	oldID, _, _, off := r.stream.IDs()
+	newID := randomHex(40)
+	r.stream.Shift(newID)
 	r.stream.Activate()
 	r.stream.ForceSelect()
 	r.replica.Store(false)
 	r.applyMu.Unlock()
+	r.s.log.Info(fmt.Sprintf("Setting secondary replication ID to %s, valid up to offset: %d. New replication ID is %s", oldID, off+1, newID))
 	r.disconnectReplicas() // they learn the new id by reconnecting (+CONTINUE <newid>)
-	r.s.log.Info("MASTER MODE enabled (user request from '" + "')")
+	r.mu.Lock()
+	r.noneSince = time.Now() // the backlog's TTL counts from the promotion
+	r.mu.Unlock()
 	return true
 }
 
@@ -232,7 +237,11 @@ func (l *masterLink) syncOnce() error {
 		}
 	} else {
 		s.log.Info("Successful partial resynchronization with master.")
+		// The stream goes on from this node's offset, also on a link to a new master.
+		l.applied.Store(off)
+		l.readOff.Store(off)
 		if rep.ID != "" && rep.ID != id {
+			s.log.Warn("Master replication ID changed to " + rep.ID)
 			r.applyMu.Lock()
 			r.stream.Shift(rep.ID)
 			r.applyMu.Unlock()
