@@ -243,32 +243,8 @@ func cmdLSet(c *Client, args [][]byte) {
 	c.w.OK()
 }
 
-// listRange normalizes LRANGE/LTRIM indexes as Redis does; empty when start > end.
-func listRange(start, end, n int64) (int64, int64, bool) {
-	if start < 0 {
-		start += n
-	}
-	if end < 0 {
-		end += n
-	}
-	if start < 0 {
-		start = 0
-	}
-	if start > end || start >= n {
-		return 0, 0, false
-	}
-	if end >= n {
-		end = n - 1
-	}
-	return start, end, true
-}
-
 func cmdLRange(c *Client, args [][]byte) {
-	start, ok := c.intArg(args[2])
-	if !ok {
-		return
-	}
-	end, ok := c.intArg(args[3])
+	start, end, ok := c.indexArgs(args[2], args[3])
 	if !ok {
 		return
 	}
@@ -289,7 +265,7 @@ func cmdLRange(c *Client, args [][]byte) {
 		var s, e int64
 		ok := m != nil
 		if ok {
-			s, e, ok = listRange(start, end, m.Count)
+			s, e, ok = indexRange(start, end, m.Count)
 		}
 		if !ok {
 			c.w.Array(0)
@@ -308,11 +284,7 @@ func cmdLRange(c *Client, args [][]byte) {
 }
 
 func cmdLTrim(c *Client, args [][]byte) {
-	start, ok := c.intArg(args[2])
-	if !ok {
-		return
-	}
-	end, ok := c.intArg(args[3])
+	start, end, ok := c.indexArgs(args[2], args[3])
 	if !ok {
 		return
 	}
@@ -324,7 +296,7 @@ func cmdLTrim(c *Client, args [][]byte) {
 		}
 		n := m.Count
 		ltrim, rtrim := n, int64(0)
-		if s, e, ok := listRange(start, end, n); ok {
+		if s, e, ok := indexRange(start, end, n); ok {
 			ltrim, rtrim = s, n-e-1
 		}
 		_, err = tx.ListTrim(key, m, ltrim, rtrim)
@@ -488,16 +460,18 @@ func (c *Client) listWhere(b []byte) (left bool, ok bool) {
 	return false, false
 }
 
+// moveWheres parses LMOVE/BLMOVE's wherefrom and whereto, or writes the error.
+func (c *Client) moveWheres(from, to []byte) (fromLeft, toLeft, ok bool) {
+	if fromLeft, ok = c.listWhere(from); ok {
+		toLeft, ok = c.listWhere(to)
+	}
+	return fromLeft, toLeft, ok
+}
+
 func cmdLMove(c *Client, args [][]byte) {
-	from, ok := c.listWhere(args[3])
-	if !ok {
-		return
+	if from, to, ok := c.moveWheres(args[3], args[4]); ok {
+		lmove(c, args[1], args[2], from, to)
 	}
-	to, ok := c.listWhere(args[4])
-	if !ok {
-		return
-	}
-	lmove(c, args[1], args[2], from, to)
 }
 
 // lmove is LMOVE/RPOPLPUSH: the popped element, or null when src is absent.
@@ -682,11 +656,7 @@ func cmdBPop(c *Client, args [][]byte, left bool) {
 }
 
 func cmdBLMove(c *Client, args [][]byte) {
-	from, ok := c.listWhere(args[3])
-	if !ok {
-		return
-	}
-	to, ok := c.listWhere(args[4])
+	from, to, ok := c.moveWheres(args[3], args[4])
 	if !ok {
 		return
 	}

@@ -395,11 +395,7 @@ func cmdStrlen(c *Client, args [][]byte) {
 }
 
 func cmdGetRange(c *Client, args [][]byte) {
-	start, ok := c.intArg(args[2])
-	if !ok {
-		return
-	}
-	end, ok := c.intArg(args[3])
+	start, end, ok := c.indexArgs(args[2], args[3])
 	if !ok {
 		return
 	}

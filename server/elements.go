@@ -84,3 +84,30 @@ func (c *Client) bulkOrNull(b []byte, found bool) {
 		c.w.Null()
 	}
 }
+
+// indexArgs parses a start/end pair of indexes (LRANGE, LTRIM, GETRANGE, ZRANGE by rank), or
+// writes the error for the first that is not an integer.
+func (c *Client) indexArgs(start, end []byte) (int64, int64, bool) {
+	s, ok := c.intArg(start)
+	if !ok {
+		return 0, 0, false
+	}
+	e, ok := c.intArg(end)
+	return s, e, ok
+}
+
+// indexRange normalizes start and end (negative counts from the end) over n elements as
+// LRANGE, LTRIM, ZRANGE and ZREMRANGEBYRANK do; false when the range is empty.
+func indexRange(start, end, n int64) (int64, int64, bool) {
+	if start < 0 {
+		start += n
+	}
+	if end < 0 {
+		end += n
+	}
+	start = max(start, 0)
+	if start > end || start >= n {
+		return 0, 0, false
+	}
+	return start, min(end, n-1), true
+}
