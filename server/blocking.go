@@ -12,8 +12,8 @@ import (
 	"github.com/slotdb/slotdb/server/resp"
 )
 
-// Blocking commands (Redis's blocked.c), generic over the data type: lists (BLPOP & co.) now,
-// sorted sets (BZPOPMIN/BZPOPMAX/BZMPOP) and streams (XREAD/XREADGROUP BLOCK) later.
+// Blocking commands (Redis's blocked.c), generic over the data type: lists (BLPOP & co.),
+// sorted sets (BZPOPMIN/BZPOPMAX/BZMPOP) and streams (XREAD/XREADGROUP BLOCK).
 //
 // API for a blocking command's handler:
 //
@@ -68,6 +68,7 @@ type waiter struct {
 	served chan struct{} // closed when another goroutine served it
 	wake   chan bool     // CLIENT UNBLOCK (true: with an error)
 	timed  bool          // has a deadline (clients_in_timeout_table)
+	gone   bool          // also attempted when its key no longer exists (XREADGROUP)
 	queued atomic.Bool   // registered in the queues
 }
 
@@ -106,7 +107,9 @@ func (b *blocking) signal(db int, key []byte) {
 	b.mu.Unlock()
 }
 
-// signalDB marks every waited-on key of db ready: after SWAPDB, as scanDatabaseForReadyKeys.
+// signalDB marks every waited-on key of db ready: after SWAPDB, as scanDatabaseForReadyKeys,
+// and after FLUSHDB/FLUSHALL, as scanDatabaseForDeletedStreams (blocked XREADGROUP clients
+// are answered that their stream is gone).
 func (s *Server) signalDB(db int) {
 	b := &s.blk
 	b.mu.Lock()
@@ -204,14 +207,20 @@ func (s *Server) serveBlocked() {
 			return
 		}
 		key := []byte(k.key)
+		gone := false
 		for _, wt := range b.waiters(k) {
+			// Once the key is gone (a list emptied by the pops) only the clients that are
+			// answered for a missing key are left to serve (unblockDeletedStreamReadgroupClients).
+			if gone && !wt.gone {
+				continue
+			}
 			if wt.attempt(key) {
 				b.unregister(wt)
 				close(wt.served)
 			}
-			// Stop once the key is gone (a list emptied by the pops): nobody else can be served.
-			if m, err := s.eng.Peek(k.db, key); err != nil || m == nil {
-				break
+			if !gone {
+				m, err := s.eng.Peek(k.db, key)
+				gone = err != nil || m == nil
 			}
 		}
 	}
@@ -240,6 +249,12 @@ func (c *Client) denyBlocking() bool { return c.inAtomic() }
 // block runs a blocking command: see the API at the top of this file. deadline is unix ms,
 // 0 to wait forever.
 func (c *Client) block(keys [][]byte, deadline int64, try func(w *resp.Writer, ready []byte) bool, timedOut func(w *resp.Writer)) {
+	c.blockKeys(keys, deadline, try, timedOut, false)
+}
+
+// blockKeys is block; with gone set the client is also attempted when a key it waits on is
+// deleted (try then sees it absent), as Redis answers a blocked XREADGROUP.
+func (c *Client) blockKeys(keys [][]byte, deadline int64, try func(w *resp.Writer, ready []byte) bool, timedOut func(w *resp.Writer), gone bool) {
 	if timedOut == nil {
 		timedOut = func(w *resp.Writer) { w.NullArray() }
 	}
@@ -251,7 +266,7 @@ func (c *Client) block(keys [][]byte, deadline int64, try func(w *resp.Writer, r
 	}
 	s := c.s
 	wt := &waiter{c: c, db: c.db, try: try, served: make(chan struct{}), wake: make(chan bool, 1),
-		timed: deadline != 0}
+		timed: deadline != 0, gone: gone}
 	wt.out.Proto = c.w.Proto
 	seen := map[string]bool{}
 	for _, k := range keys {

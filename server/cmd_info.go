@@ -275,6 +275,7 @@ func (s *Server) infoClients() []InfoField {
 			maxQbuf = p.qbuf
 		}
 	}
+	_, timed := s.blockedCounts() // blocked clients with a deadline: blocking.go
 	return []InfoField{
 		kv("connected_clients", connected),
 		kv("cluster_connections", 0),
@@ -283,7 +284,7 @@ func (s *Server) infoClients() []InfoField {
 		kv("client_recent_max_output_buffer", 0),
 		kv("blocked_clients", blocked),
 		kv("tracking_clients", 0),
-		kv("clients_in_timeout_table", 0),
+		kv("clients_in_timeout_table", timed),
 	}
 }
 

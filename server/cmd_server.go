@@ -41,6 +41,7 @@ func cmdFlushDB(c *Client, args [][]byte) {
 		c.storeError(err)
 		return
 	}
+	c.s.signalDB(c.db) // blocked XREADGROUP clients learn their stream is gone: blocking.go
 	c.s.propagateArgv(c.db, args) // propagate.go
 	c.w.OK()
 }
@@ -53,6 +54,9 @@ func cmdFlushAll(c *Client, args [][]byte) {
 	if err := c.s.eng.FlushAll(); err != nil {
 		c.storeError(err)
 		return
+	}
+	for db := range c.s.eng.Databases() {
+		c.s.signalDB(db)
 	}
 	c.s.propagateArgv(-1, args) // propagate.go
 	c.w.OK()
@@ -84,6 +88,8 @@ func cmdSwapDB(c *Client, args [][]byte) {
 			c.storeError(err)
 			return
 		}
+		c.s.signalDB(int(a)) // scanDatabaseForReadyKeys: blocked clients see the other data
+		c.s.signalDB(int(b))
 	}
 	c.s.propagateArgv(c.db, args) // propagate.go
 	c.w.OK()

@@ -3,6 +3,7 @@ package server
 import (
 	"fmt"
 	"math"
+	"strconv"
 	"time"
 
 	"github.com/slotdb/slotdb/engine"
@@ -24,6 +25,7 @@ type xreadArgs struct {
 	groupName   []byte
 	consumer    []byte
 	keys, idArg [][]byte
+	argv        [][]byte // the command as sent, for propagation
 }
 
 // greaterID marks ">" (serve new entries) in the resolved IDs.
@@ -98,86 +100,196 @@ func xreadGeneric(c *Client, args [][]byte, group bool) {
 	if !ok {
 		return
 	}
-	var ids []engine.StreamID
-	var deadline time.Time
-	if a.timeout > 0 {
-		deadline = time.Now().Add(time.Duration(a.timeout) * time.Millisecond)
-	}
-	for first := true; ; first = false {
-		w := &resp.Writer{Proto: c.w.Proto}
-		var served int
+	a.argv = c.argv
+	a = a.clone() // attempts may run on another goroutine after the argument buffer moved on
+	s, db := c.s, c.db
+	var ids []engine.StreamID // resolved by the first attempt, read by later ones under the waiter's lock
+	try := func(w *resp.Writer, ready []byte) bool {
+		if ready != nil {
+			return xreadServeReady(s, db, w, a, ids, ready)
+		}
+		out := resp.Writer{Proto: w.Proto}
+		served := 0
 		run := func(tx *engine.Tx) error {
-			w.Buf = w.Buf[:0]
+			out.Buf = out.Buf[:0]
 			var err error
-			if first {
-				if ids, err = resolveXreadIDs(tx, a); err != nil {
-					return err
-				}
+			if ids, err = resolveXreadIDs(tx, a); err != nil {
+				return err
 			}
-			served, err = serveXread(tx, a, ids, w)
+			served, err = serveXread(tx, a, ids, &out)
 			return err
 		}
 		var err error
 		if group {
-			err = c.s.eng.Update(c.db, a.keys, func(tx *engine.Tx) error {
+			err = s.eng.Update(db, a.keys, func(tx *engine.Tx) error {
 				if err := run(tx); err != nil {
 					return err
 				}
-				propagateXreadgroup(tx, c.argv, served) // propagate.go
+				propagateXreadgroup(tx, a.argv, served) // propagate.go
 				return nil
 			})
 		} else {
-			err = c.s.eng.View(c.db, a.keys, run)
+			err = s.eng.View(db, a.keys, run)
 		}
 		if err != nil {
-			c.storeError(err)
-			return
+			s.replyStoreError(w, err)
+			return true
 		}
-		if served > 0 {
-			c.w.Raw(w.Buf)
-			return
+		if served == 0 {
+			return false
 		}
-		if a.timeout < 0 || !c.waitForStreams(deadline) {
+		w.Raw(out.Buf)
+		return true
+	}
+	if a.timeout < 0 {
+		if !try(&c.w, nil) {
 			c.w.NullArray()
-			return
+		}
+		return
+	}
+	var deadline int64
+	if a.timeout > 0 {
+		now := time.Now().UnixMilli()
+		if a.timeout <= math.MaxInt64-now { // past that Redis's deadline wraps and is never reached
+			deadline = now + a.timeout
 		}
 	}
+	// XREADGROUP is also answered when its key goes or changes type, or its group goes.
+	c.blockKeys(a.keys, deadline, try, nil, group)
 }
 
-// waitForStreams parks a blocked XREAD until the next check is due; false when the timeout
-// passed or the client was unblocked or closed.
-// TODO: hang off the server's blocking machinery (server/blocking.go) when it exists; until
-// then a blocked reader re-checks its streams every few milliseconds.
-func (c *Client) waitForStreams(deadline time.Time) bool {
-	if c.denyBlocking() || !deadline.IsZero() && !time.Now().Before(deadline) {
-		return false
+// clone copies the arguments a blocked attempt keeps.
+func (a *xreadArgs) clone() *xreadArgs {
+	b := *a
+	b.groupName, b.consumer = cloneBytes(a.groupName), cloneBytes(a.consumer)
+	b.keys, b.idArg, b.argv = cloneArgs(a.keys), cloneArgs(a.idArg), cloneArgs(a.argv)
+	return &b
+}
+
+func cloneBytes(b []byte) []byte {
+	if b == nil {
+		return nil
 	}
-	defer c.reacquireWorld(c.releaseWorld()) // a waiting client must not hold off EXEC: atomic.go
-	c.blocked.Store(true)
-	defer c.blocked.Store(false)
-	woken := make(chan struct{}, 1)
-	wake := func(bool) {
-		select {
-		case woken <- struct{}{}:
-		default:
+	return append([]byte{}, b...)
+}
+
+func cloneArgs(in [][]byte) [][]byte {
+	out := make([][]byte, len(in))
+	for i, b := range in {
+		out[i] = cloneBytes(b)
+	}
+	return out
+}
+
+// xreadServeReady serves a blocked XREAD or XREADGROUP from the stream at key, which was
+// written, as serveClientsBlockedOnStreamKey and unblockDeletedStreamReadgroupClients do: the
+// client is served when the stream's last ID passed the one it waits after (for a group,
+// the group's last delivered ID), even if those entries were deleted since (an empty
+// list); an XREADGROUP whose key was deleted or changed type, or whose group was destroyed,
+// is answered with an error; XREAD keeps waiting on a key of another type.
+func xreadServeReady(s *Server, db int, w *resp.Writer, a *xreadArgs, ids []engine.StreamID, key []byte) bool {
+	at := -1
+	for i, k := range a.keys {
+		if string(k) == string(key) {
+			at = i
+			break
 		}
 	}
-	c.wake.Store(&wake)
-	defer c.wake.Store(nil)
-	d := 5 * time.Millisecond
-	if !deadline.IsZero() {
-		d = min(d, time.Until(deadline))
-	}
-	t := time.NewTimer(max(d, 0))
-	defer t.Stop()
-	select {
-	case <-t.C:
-		return !c.closed.Load()
-	case <-woken:
-		return false
-	case <-c.done:
+	if at < 0 || len(ids) != len(a.keys) {
 		return false
 	}
+	out := resp.Writer{Proto: w.Proto}
+	served := false
+	run := func(tx *engine.Tx) error {
+		out.Buf = out.Buf[:0]
+		served = false
+		m, err := tx.Get(key)
+		if err != nil {
+			return err
+		}
+		if m == nil || m.Type != engine.TypeStream {
+			if a.group {
+				out.Error("UNBLOCKED the stream key no longer exists")
+				served = true
+			}
+			return nil
+		}
+		st, err := tx.OpenStream(key, m)
+		if err != nil {
+			return err
+		}
+		gt := ids[at]
+		var g *engine.StreamGroup
+		if a.group {
+			if g, err = st.Group(a.groupName); err != nil {
+				return err
+			}
+			if g == nil {
+				out.Error("NOGROUP the consumer group this client was blocked on no longer exists")
+				served = true
+				return nil
+			}
+			gt = g.LastID
+		}
+		if !gt.Less(st.H.Last) {
+			return nil
+		}
+		served = true
+		if out.Proto == 2 {
+			out.Array(1)
+			out.Array(2)
+		} else {
+			out.Map(1)
+		}
+		out.Bulk(key)
+		if !a.group {
+			start, _ := gt.Incr()
+			return writeRange(&out, st, start, engine.MaxStreamID, false, a.count)
+		}
+		cons, _, err := st.TouchConsumer(g, a.consumer, nowMs())
+		if err != nil {
+			return err
+		}
+		entries, err := st.ReadGroup(g, cons, a.count, a.noack, nowMs())
+		if err != nil {
+			return err
+		}
+		out.Array(len(entries))
+		for _, e := range entries {
+			writeEntry(&out, e.ID, e.Fields)
+		}
+		if err := st.Save(); err != nil {
+			return err
+		}
+		propagateXreadgroup(tx, readgroupArgv(a, key), 1)
+		return nil
+	}
+	var err error
+	if a.group {
+		err = s.eng.Update(db, [][]byte{key}, run)
+	} else {
+		err = s.eng.View(db, [][]byte{key}, run)
+	}
+	if err != nil {
+		s.replyStoreError(w, err)
+		return true
+	}
+	if served {
+		w.Raw(out.Buf)
+	}
+	return served
+}
+
+// readgroupArgv is the XREADGROUP a blocked client served from key amounts to.
+func readgroupArgv(a *xreadArgs, key []byte) [][]byte {
+	argv := [][]byte{[]byte("XREADGROUP"), []byte("GROUP"), a.groupName, a.consumer}
+	if a.count > 0 {
+		argv = append(argv, []byte("COUNT"), strconv.AppendInt(nil, a.count, 10))
+	}
+	if a.noack {
+		argv = append(argv, []byte("NOACK"))
+	}
+	return append(argv, []byte("STREAMS"), key, []byte(">"))
 }
 
 // resolveXreadIDs checks the keys and groups and turns the ID arguments into IDs: "$" is the
