@@ -41,7 +41,7 @@ func cmdFlushDB(c *Client, args [][]byte) {
 		c.storeError(err)
 		return
 	}
-	c.s.signalDB(c.db) // blocked XREADGROUP clients learn their stream is gone: blocking.go
+	c.s.signalDB(c.db)            // blocked XREADGROUP clients learn their stream is gone: blocking.go
 	c.s.propagateArgv(c.db, args) // propagate.go
 	c.w.OK()
 }
