@@ -544,21 +544,15 @@ func cmdZMScore(c *Client, args [][]byte) {
 }
 
 func cmdZCount(c *Client, args [][]byte) {
-	r, ok := parseScoreRange(args[2], args[3])
-	if !ok {
-		c.w.Error(errMinMaxFloat)
-		return
+	if b, ok := c.parseZBounds(zrScore, args[2], args[3]); ok {
+		zcountGeneric(c, args[1], func(z *engine.ZSet) (int64, error) { return z.CountScore(b.sr) })
 	}
-	zcountGeneric(c, args[1], func(z *engine.ZSet) (int64, error) { return z.CountScore(r) })
 }
 
 func cmdZLexCount(c *Client, args [][]byte) {
-	r, ok := parseLexRange(args[2], args[3])
-	if !ok {
-		c.w.Error(errMinMaxLex)
-		return
+	if b, ok := c.parseZBounds(zrLex, args[2], args[3]); ok {
+		zcountGeneric(c, args[1], func(z *engine.ZSet) (int64, error) { return z.CountLex(b.lr) })
 	}
-	zcountGeneric(c, args[1], func(z *engine.ZSet) (int64, error) { return z.CountLex(r) })
 }
 
 func zcountGeneric(c *Client, key []byte, count func(z *engine.ZSet) (int64, error)) {
@@ -613,6 +607,30 @@ const (
 	zrScore
 	zrLex
 )
+
+// zbounds is a parsed ZRANGE-family range: ranks, scores or lex items, as its zrangeKind says.
+type zbounds struct {
+	start, end int64
+	sr         engine.ScoreRange
+	lr         engine.LexRange
+}
+
+// parseZBounds parses lo and hi as a range of kind (not zrAuto), or writes the error.
+func (c *Client) parseZBounds(kind zrangeKind, lo, hi []byte) (b zbounds, ok bool) {
+	switch kind {
+	case zrRank:
+		b.start, b.end, ok = c.indexArgs(lo, hi)
+	case zrScore:
+		if b.sr, ok = parseScoreRange(lo, hi); !ok {
+			c.w.Error(errMinMaxFloat)
+		}
+	case zrLex:
+		if b.lr, ok = parseLexRange(lo, hi); !ok {
+			c.w.Error(errMinMaxLex)
+		}
+	}
+	return b, ok
+}
 
 type zrangeDir int
 
@@ -716,30 +734,9 @@ func zrangeGeneric(c *Client, args [][]byte, argStart int, dst []byte, kind zran
 	if rev && kind != zrRank {
 		minIdx, maxIdx = maxIdx, minIdx
 	}
-	var start, end int64
-	var sr engine.ScoreRange
-	var lr engine.LexRange
-	switch kind {
-	case zrRank:
-		var ok bool
-		if start, ok = c.longArg(args[minIdx]); !ok {
-			return
-		}
-		if end, ok = c.longArg(args[maxIdx]); !ok {
-			return
-		}
-	case zrScore:
-		var ok bool
-		if sr, ok = parseScoreRange(args[minIdx], args[maxIdx]); !ok {
-			c.w.Error(errMinMaxFloat)
-			return
-		}
-	case zrLex:
-		var ok bool
-		if lr, ok = parseLexRange(args[minIdx], args[maxIdx]); !ok {
-			c.w.Error(errMinMaxLex)
-			return
-		}
+	b, ok := c.parseZBounds(kind, args[minIdx], args[maxIdx])
+	if !ok {
+		return
 	}
 	lim := c.zsetLimits()
 	em := &zrangeEmitter{w: resp.Writer{Proto: c.w.Proto}, withScores: withScores, store: store}
@@ -754,32 +751,20 @@ func zrangeGeneric(c *Client, args [][]byte, argStart int, dst []byte, kind zran
 			em.emit(m, s)
 			return true
 		}
-		switch kind {
-		case zrRank:
-			n := z.Len()
-			if start < 0 {
-				start += n
-			}
-			if end < 0 {
-				end += n
-			}
-			start = max(start, 0)
-			if start > end || start >= n {
+		if kind == zrRank {
+			start, end, ok := indexRange(b.start, b.end, z.Len())
+			if !ok {
 				return nil
 			}
-			end = min(end, n-1)
 			return z.RangeByRank(start, end, rev, fn)
-		case zrScore:
-			if offset < 0 || (offset > 0 && offset >= z.Len()) {
-				return nil
-			}
-			return z.RangeByScore(sr, rev, offset, fn)
-		default:
-			if offset < 0 || (offset > 0 && offset >= z.Len()) {
-				return nil
-			}
-			return z.RangeByLex(lr, rev, offset, fn)
 		}
+		if offset < 0 || (offset > 0 && offset >= z.Len()) {
+			return nil
+		}
+		if kind == zrScore {
+			return z.RangeByScore(b.sr, rev, offset, fn)
+		}
+		return z.RangeByLex(b.lr, rev, offset, fn)
 	}
 	if !store {
 		c.zview([][]byte{key}, func(tx *engine.Tx) error {
@@ -846,28 +831,9 @@ func storeZMembers(tx *engine.Tx, dst []byte, ms []engine.ZMember, lim engine.ZS
 
 func zremrangeGeneric(c *Client, args [][]byte, kind zrangeKind) {
 	key := args[1]
-	var start, end int64
-	var sr engine.ScoreRange
-	var lr engine.LexRange
-	var ok bool
-	switch kind {
-	case zrRank:
-		if start, ok = c.longArg(args[2]); !ok {
-			return
-		}
-		if end, ok = c.longArg(args[3]); !ok {
-			return
-		}
-	case zrScore:
-		if sr, ok = parseScoreRange(args[2], args[3]); !ok {
-			c.w.Error(errMinMaxFloat)
-			return
-		}
-	case zrLex:
-		if lr, ok = parseLexRange(args[2], args[3]); !ok {
-			c.w.Error(errMinMaxLex)
-			return
-		}
+	b, ok := c.parseZBounds(kind, args[2], args[3])
+	if !ok {
+		return
 	}
 	var deleted int64
 	ok = c.zupdate([][]byte{key}, func(tx *engine.Tx) error {
@@ -877,23 +843,15 @@ func zremrangeGeneric(c *Client, args [][]byte, kind zrangeKind) {
 		}
 		switch kind {
 		case zrRank:
-			n := z.Len()
-			if start < 0 {
-				start += n
-			}
-			if end < 0 {
-				end += n
-			}
-			start = max(start, 0)
-			if start > end || start >= n {
+			start, end, ok := indexRange(b.start, b.end, z.Len())
+			if !ok {
 				return nil
 			}
-			end = min(end, n-1)
 			deleted, err = z.RemoveRangeByRank(start, end)
 		case zrScore:
-			deleted, err = z.RemoveRangeByScore(sr)
+			deleted, err = z.RemoveRangeByScore(b.sr)
 		default:
-			deleted, err = z.RemoveRangeByLex(lr)
+			deleted, err = z.RemoveRangeByLex(b.lr)
 		}
 		if err != nil || deleted == 0 {
 			return err
