@@ -31,6 +31,9 @@ func (n *Node) execLocked(out state.Output) error {
 	var err error
 	if out.Save || out.Fsync {
 		err = n.saveLocked(out.Fsync)
+		if n.handoff != nil {
+			n.handoff.wake() // the slot map may have changed: keys may have an owner now
+		}
 	}
 	for _, cn := range out.Connects {
 		n.dial(cn)

@@ -64,6 +64,7 @@ type Node struct {
 	readsWhenDown atomic.Bool
 	endpointType  atomic.Int32
 	replHook      func(set *state.ReplicaOf, unset bool) // replication.go
+	handoff       *handoff                               // keys of slots not served here: handoff.go
 	replSrc       atomic.Pointer[ReplicationSource]      // replication.go
 }
 

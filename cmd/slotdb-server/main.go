@@ -130,6 +130,7 @@ func run(argv []string) int {
 		return 1
 	}
 	srv.StartPersistence()
+	srv.StartClusterHandoff() // keys loaded into slots other masters own: server/cluster_handoff.go
 	log.Info(fmt.Sprintf("Running mode=%s, port=%d.", mode, ap.Port))
 	if err := srv.Listen(); err != nil {
 		log.Warn(fmt.Sprintf("Failed listening on port %d (tcp), aborting.", ap.Port) + " " + err.Error())
