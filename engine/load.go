@@ -3,7 +3,7 @@ package engine
 import (
 	"bytes"
 	"cmp"
-	"context"
+	"encoding/binary"
 	"errors"
 	"fmt"
 	"io"
@@ -14,19 +14,18 @@ import (
 	"time"
 
 	"github.com/cockroachdb/pebble/v2"
-	"github.com/cockroachdb/pebble/v2/bloom"
-	"github.com/cockroachdb/pebble/v2/objstorage/objstorageprovider"
-	"github.com/cockroachdb/pebble/v2/sstable"
-	"github.com/cockroachdb/pebble/v2/vfs"
+	"github.com/slotdb/slotdb/internal/keyslot"
 	"github.com/slotdb/slotdb/rdb"
 )
 
 // Bulk loading (dump.rdb at start, an AOF's RDB base). Committing key by key would push every
-// record through the WAL and the memtable; instead each key's records are built by the types'
-// own code in a scratch batch (PutObject), copied into a buffer, and the buffer is sorted and
-// written as an SST that Pebble ingests whole. A run of up to BulkLoader.RunBytes becomes one
-// SST; runs may overlap each other (Pebble stacks them). Per-slot key counters are summed in
-// memory and committed once at the end, after the data.
+// record through the WAL and the memtable; instead strings are encoded straight into a
+// buffer, collections' records are built by the types' own code in a scratch batch
+// (PutObject) and copied there, and the buffer is written, bucket by (db, slot) bucket, as
+// SSTs that Pebble ingests whole (load_run.go). A run of up to LoadOptions.RunBytes is
+// written and ingested in the background while the next one fills; the last one is split in
+// two SSTs built in parallel. Runs may overlap each other (Pebble stacks them). Per-slot key
+// counters are summed in memory and committed once at the end, after the data.
 //
 // The loader writes as if the store held none of the keys it loads: it is for an empty store.
 
@@ -41,7 +40,7 @@ type LoadOptions struct {
 	// mode: keys of slots another node serves). Nil keeps everything.
 	Keep  func(db int, key []byte) bool
 	Other func(db int, key []byte, o *rdb.Object, expireAt int64) error
-	// RunBytes is the buffered size that becomes one SST (default 256 MiB).
+	// RunBytes is the buffered size that becomes one ingestion (default 256 MiB).
 	RunBytes int
 }
 
@@ -58,23 +57,25 @@ type LoadStats struct {
 // BulkLoader loads keys into an empty store through SST ingestion. Add keys, then Finish;
 // nothing is visible before Finish (or before each run's ingestion, for partial loads).
 type BulkLoader struct {
-	e      *Engine
-	o      LoadOptions
-	lim    ObjectLimits
-	batch  *pebble.Batch
-	arena  []byte
-	recs   []rec
-	deltas map[uint32]*counterDelta // (pdb<<16 | slot)
-	due    map[uint32]int64
-	tmp    string
-	stats  LoadStats
-	now    int64
-	done   bool
+	e        *Engine
+	o        LoadOptions
+	lim      ObjectLimits
+	batch    *pebble.Batch // scratch for PutObject
+	sbatch   *pebble.Batch // indexed scratch, for streams
+	cur      *run
+	spare    *run             // a flushed run, for reuse
+	inflight chan flushResult // the run being ingested in the background, if any
+	runs     int              // runs started, for SST names
+	grp      []batchRec       // scratch for copyBatch
+	counts   [256]*[keyslot.Slots]slotCount
+	tmp      string
+	stats    LoadStats
+	now      int64
+	done     bool
 }
 
-// rec is one buffered record; seq numbers the Add it came from (a key's own records may
-// repeat a sub-key - the stream node model rewrites its node record - and the last wins).
-type rec struct{ pfx, off, klen, vlen, seq uint32 }
+// slotCount sums a slot's key counters and notes its earliest expiry.
+type slotCount struct{ keys, expires, due int64 }
 
 // NewBulkLoader starts a bulk load.
 func (e *Engine) NewBulkLoader(o LoadOptions) (*BulkLoader, error) {
@@ -84,11 +85,10 @@ func (e *Engine) NewBulkLoader(o LoadOptions) (*BulkLoader, error) {
 	if o.RunBytes <= 0 {
 		o.RunBytes = 256 << 20
 	}
-	o.RunBytes = min(o.RunBytes, 1<<31) // rec offsets are 32-bit
+	o.RunBytes = min(o.RunBytes, 1<<31) // record offsets are 32-bit
 	l := &BulkLoader{
-		e: e, o: o, lim: DefaultObjectLimits, batch: e.db.NewIndexedBatch(),
-		deltas: map[uint32]*counterDelta{}, due: map[uint32]int64{}, now: e.opts.Now(),
-		tmp: filepath.Join(e.opts.Dir, "load-tmp"),
+		e: e, o: o, lim: DefaultObjectLimits, batch: e.db.NewBatch(),
+		now: e.opts.Now(), tmp: filepath.Join(e.opts.Dir, "load-tmp"),
 	}
 	if o.Limits != nil {
 		l.lim = *o.Limits
@@ -96,6 +96,7 @@ func (e *Engine) NewBulkLoader(o LoadOptions) (*BulkLoader, error) {
 	if err := os.MkdirAll(l.tmp, 0o755); err != nil {
 		return nil, err
 	}
+	l.cur = newRun(o.RunBytes)
 	return l, nil
 }
 
@@ -129,37 +130,45 @@ func (l *BulkLoader) Add(db int, key []byte, o *rdb.Object, expireAt int64) erro
 		return nil
 	}
 	pdb := l.e.phys(db)
+	seq := uint32(l.stats.Keys)
 	if o.Kind == rdb.KindString {
-		// The common case, without a batch: the metadata record, and the expiry index entry.
+		// The common case, without a batch: the metadata record (metaKey, Meta.encode) and the
+		// expiry index entry (expireKey), encoded in place.
 		slot := Slot(key)
-		l.put(metaKey(pdb, slot, key), (&Meta{Type: TypeString, Value: o.Str, ExpireAt: expireAt}).encode())
+		r := l.cur
+		off := len(r.arena)
+		r.arena = append(append(r.arena, pdb, byte(slot>>8), byte(slot), tagMeta), key...)
+		r.arena = append(r.arena, byte(TypeString), 0)
+		r.arena = append(binary.BigEndian.AppendUint64(r.arena, uint64(expireAt)), o.Str...)
+		r.add(off, 4+len(key), 10+len(o.Str), seq)
 		var exp int64
 		if expireAt != 0 {
-			l.put(expireKey(pdb, slot, expireAt, key), nil)
+			off = len(r.arena)
+			r.arena = append(r.arena, pdb, byte(slot>>8), byte(slot), tagExpire)
+			r.arena = append(binary.BigEndian.AppendUint64(r.arena, uint64(expireAt)), key...)
+			r.add(off, 12+len(key), 0, seq)
 			exp = 1
 		}
 		l.count(pdb, slot, 1, exp, expireAt)
 		return l.added()
 	}
-	l.batch.Reset()
-	tx := &Tx{e: l.e, db: pdb, ldb: db, now: l.now, batch: l.batch}
+	// A plain batch, cheaper than an indexed one, for the types that write without reading
+	// their own writes back; the stream node model reads its node record.
+	b := l.batch
+	if o.Kind == rdb.KindStream {
+		if l.sbatch == nil {
+			l.sbatch = l.e.db.NewIndexedBatch()
+		}
+		b = l.sbatch
+	}
+	b.Reset()
+	tx := &Tx{e: l.e, db: pdb, ldb: db, now: l.now, batch: b}
 	tx.setPending(key, absent) // the store is empty: no read of the old value
 	if err := tx.PutObject(key, o, expireAt, l.lim); err != nil {
 		return fmt.Errorf("key %q: %w", key, err)
 	}
-	r := l.batch.Reader()
-	for {
-		kind, k, v, ok, err := r.Next()
-		if err != nil {
-			return err
-		}
-		if !ok {
-			break
-		}
-		if kind != pebble.InternalKeyKindSet {
-			return fmt.Errorf("engine: bulk load of key %q produced a record of kind %s", key, kind)
-		}
-		l.put(k, v)
+	if err := l.copyBatch(b, key, seq); err != nil {
+		return err
 	}
 	for i, d := range tx.deltas {
 		at := int64(0)
@@ -171,102 +180,157 @@ func (l *BulkLoader) Add(db int, key []byte, o *rdb.Object, expireAt int64) erro
 	return l.added()
 }
 
-// put buffers one record.
-func (l *BulkLoader) put(k, v []byte) {
-	var pfx uint32
-	if len(k) >= 4 {
-		pfx = uint32(k[0])<<24 | uint32(k[1])<<16 | uint32(k[2])<<8 | uint32(k[3])
+// batchRec is a collection record read back from the scratch batch: pid numbers its shared
+// prefix (db|slot|tag|len|key|version), head is the first 8 bytes after it, idx the write
+// order.
+type batchRec struct {
+	k, v     []byte
+	head     uint64
+	pid, idx int
+}
+
+// copyBatch moves the records PutObject wrote for key into the run: the metadata and expiry
+// records one by one, the element records sorted into one unit per shared prefix (one per
+// tag), so that SST writing never compares a collection's elements again.
+func (l *BulkLoader) copyBatch(b *pebble.Batch, key []byte, seq uint32) error {
+	plen := 16 + len(key)
+	var pfxs [][]byte
+	grp := l.grp[:0]
+	br := b.Reader()
+	for idx := 0; ; idx++ {
+		kind, k, v, ok, err := br.Next()
+		if err != nil {
+			return err
+		}
+		if !ok {
+			break
+		}
+		if kind != pebble.InternalKeyKindSet || len(k) < 4 || k[0] == localPrefix {
+			return fmt.Errorf("engine: bulk load of key %q produced a record of kind %s", key, kind)
+		}
+		if k[3] == tagMeta || k[3] == tagExpire || len(k) < plen ||
+			binary.BigEndian.Uint32(k[4:]) != uint32(len(key)) || !bytes.Equal(k[8:8+len(key)], key) {
+			l.cur.put(k, v, seq)
+			continue
+		}
+		pid := -1
+		for i, p := range pfxs {
+			if bytes.Equal(p, k[:plen]) {
+				pid = i
+				break
+			}
+		}
+		if pid < 0 {
+			pid = len(pfxs)
+			pfxs = append(pfxs, k[:plen])
+		}
+		var h [8]byte
+		copy(h[:], k[plen:])
+		grp = append(grp, batchRec{k: k, v: v, head: binary.BigEndian.Uint64(h[:]), pid: pid, idx: idx})
 	}
-	l.recs = append(l.recs, rec{pfx, uint32(len(l.arena)), uint32(len(k)), uint32(len(v)), uint32(l.stats.Keys)})
-	l.arena = append(append(l.arena, k...), v...)
+	l.grp = grp[:0]
+	// Same prefix, then sub-key (as in run.compare), then write order.
+	slices.SortFunc(grp, func(a, b batchRec) int {
+		if a.pid != b.pid {
+			return cmp.Compare(a.pid, b.pid)
+		}
+		if a.head != b.head {
+			return cmp.Compare(a.head, b.head)
+		}
+		if c := bytes.Compare(a.k[min(len(a.k), plen+8):], b.k[min(len(b.k), plen+8):]); c != 0 {
+			return c
+		}
+		if c := cmp.Compare(len(a.k), len(b.k)); c != 0 {
+			return c
+		}
+		return cmp.Compare(a.idx, b.idx)
+	})
+	r := l.cur
+	for i := 0; i < len(grp); {
+		j := i
+		for j < len(grp) && grp[j].pid == grp[i].pid {
+			j++
+		}
+		off, n, klen, vlen := len(r.arena), 0, 0, 0
+		for x := i; x < j; x++ {
+			b := grp[x]
+			if x+1 < j && bytes.Equal(b.k, grp[x+1].k) {
+				continue // a later write of the same record replaces this one
+			}
+			if n == 0 {
+				r.arena = append(append(r.arena, b.k...), b.v...)
+				klen, vlen = len(b.k), len(b.v)
+			} else {
+				r.arena = binary.AppendUvarint(r.arena, uint64(len(b.k)-plen))
+				r.arena = binary.AppendUvarint(r.arena, uint64(len(b.v)))
+				r.arena = append(append(r.arena, b.k[plen:]...), b.v...)
+			}
+			n++
+		}
+		r.addUnit(off, klen, vlen, seq, n, plen)
+		i = j
+	}
+	return nil
 }
 
 // count adds to the key counters of (pdb, slot) and notes the earliest expiry.
 func (l *BulkLoader) count(pdb byte, slot uint16, keys, expires, expireAt int64) {
-	id := uint32(pdb)<<16 | uint32(slot)
-	if cur := l.deltas[id]; cur != nil {
-		cur.keys += keys
-		cur.expires += expires
-	} else {
-		l.deltas[id] = &counterDelta{db: pdb, slot: slot, keys: keys, expires: expires}
+	c := l.counts[pdb]
+	if c == nil {
+		c = new([keyslot.Slots]slotCount)
+		l.counts[pdb] = c
 	}
-	if expireAt != 0 {
-		if cur, ok := l.due[id]; !ok || expireAt < cur {
-			l.due[id] = expireAt
-		}
+	sc := &c[slot]
+	sc.keys += keys
+	sc.expires += expires
+	if expireAt != 0 && (sc.due == 0 || expireAt < sc.due) {
+		sc.due = expireAt
 	}
 }
 
-// added finishes an Add: a full buffer becomes an SST.
+// added finishes an Add: a full run goes to the background.
 func (l *BulkLoader) added() error {
 	l.stats.Keys++
-	if len(l.arena) >= l.o.RunBytes {
-		return l.flush()
-	}
-	return nil
-}
-
-func (l *BulkLoader) key(r rec) []byte { return l.arena[r.off : r.off+r.klen] }
-
-// flush sorts the buffered records, writes them as one SST and ingests it.
-func (l *BulkLoader) flush() error {
-	if len(l.recs) == 0 {
+	if len(l.cur.arena) < l.o.RunBytes {
 		return nil
 	}
-	// By key, then in the order written (seq, then arena offset): a total order, so the last
-	// write of a record sorts last.
-	slices.SortFunc(l.recs, func(a, b rec) int {
-		if a.pfx != b.pfx {
-			return cmp.Compare(a.pfx, b.pfx)
-		}
-		if c := bytes.Compare(l.key(a)[4:], l.key(b)[4:]); c != 0 {
-			return c
-		}
-		return cmp.Compare(a.off, b.off)
-	})
-	path := filepath.Join(l.tmp, strconv.Itoa(l.stats.SSTs)+".sst")
-	if err := l.writeSST(path); err != nil {
-		os.Remove(path)
+	if len(l.cur.arena) >= 1<<32-1 {
+		return errors.New("engine: bulk load run over 4 GiB (one key too large)")
+	}
+	if err := l.wait(); err != nil {
 		return err
 	}
-	err := l.e.db.Ingest(context.Background(), []string{path})
-	os.Remove(path)
-	if err != nil {
-		return fmt.Errorf("engine: ingesting %s: %w", path, err)
+	r := l.cur
+	if l.spare != nil {
+		l.cur, l.spare = l.spare, nil
+	} else {
+		l.cur = newRun(l.o.RunBytes)
 	}
-	l.stats.SSTs++
-	l.stats.Bytes += int64(len(l.arena))
-	l.recs, l.arena = l.recs[:0], l.arena[:0]
+	l.inflight = make(chan flushResult, 1)
+	name := strconv.Itoa(l.runs)
+	l.runs++
+	go func(ch chan<- flushResult) {
+		n, err := r.ingest(l.e, l.tmp, name, 1, nil)
+		ch <- flushResult{r: r, ssts: n, bytes: int64(len(r.arena)), err: err}
+	}(l.inflight)
 	return nil
 }
 
-func (l *BulkLoader) writeSST(path string) error {
-	f, err := vfs.Default.Create(path, vfs.WriteCategoryUnspecified)
-	if err != nil {
-		return err
+// wait waits for the background ingestion, if any, and takes its run back for reuse.
+func (l *BulkLoader) wait() error {
+	if l.inflight == nil {
+		return nil
 	}
-	po := &pebble.Options{Merger: counterMerger}
-	po.EnsureDefaults()
-	for i := range po.Levels {
-		po.Levels[i].FilterPolicy = bloom.FilterPolicy(10)
+	res := <-l.inflight
+	l.inflight = nil
+	l.stats.SSTs += res.ssts
+	if res.err != nil {
+		return res.err
 	}
-	wo := po.MakeWriterOptions(0, l.e.db.FormatMajorVersion().MaxTableFormat())
-	w := sstable.NewWriter(objstorageprovider.NewFileWritable(f), wo)
-	for i, r := range l.recs {
-		k := l.key(r)
-		if i+1 < len(l.recs) && bytes.Equal(k, l.key(l.recs[i+1])) {
-			if next := l.recs[i+1]; next.seq != r.seq && len(k) > 4 && k[3] == tagMeta {
-				w.Close()
-				return fmt.Errorf("engine: duplicated key %q in the loaded data", k[4:])
-			}
-			continue // a later write of the same record replaces this one
-		}
-		if err := w.Set(k, l.arena[r.off+r.klen:r.off+r.klen+r.vlen]); err != nil {
-			w.Close()
-			return err
-		}
-	}
-	return w.Close() // syncs and closes f
+	l.stats.Bytes += res.bytes
+	res.r.reset()
+	l.spare = res.r
+	return nil
 }
 
 // Finish ingests what is buffered, then commits the key counters and makes them live.
@@ -275,36 +339,66 @@ func (l *BulkLoader) Finish() (LoadStats, error) {
 		return l.stats, nil
 	}
 	l.done = true
-	defer l.batch.Close()
+	defer l.closeBatches()
 	defer os.RemoveAll(l.tmp)
-	if err := l.flush(); err != nil {
+	name := strconv.Itoa(l.runs)
+	l.runs++
+	n, err := l.cur.ingest(l.e, l.tmp, name, 2, l.wait)
+	l.wait() // after a failure before it was waited for
+	if err != nil {
 		return l.stats, err
 	}
+	l.stats.SSTs += n
+	l.stats.Bytes += int64(len(l.cur.arena))
+	l.cur = nil
 	b := l.e.db.NewBatch()
 	defer b.Close()
-	for _, d := range l.deltas {
-		if err := b.Merge(counterKey(d.db, d.slot), encodeCounter(d.keys, d.expires), nil); err != nil {
-			return l.stats, err
+	for pdb, c := range l.counts {
+		if c == nil {
+			continue
+		}
+		for slot, sc := range c {
+			if sc.keys == 0 && sc.expires == 0 {
+				continue
+			}
+			if err := b.Merge(counterKey(byte(pdb), uint16(slot)), encodeCounter(sc.keys, sc.expires), nil); err != nil {
+				return l.stats, err
+			}
 		}
 	}
 	if err := b.Commit(pebble.Sync); err != nil {
 		return l.stats, err
 	}
-	for _, d := range l.deltas {
-		l.e.counts[d.db].add(d.slot, d.keys, d.expires)
-	}
-	for id, at := range l.due {
-		l.e.counts[byte(id>>16)].lowerDue(uint16(id), at)
+	for pdb, c := range l.counts {
+		if c == nil {
+			continue
+		}
+		for slot, sc := range c {
+			if sc.keys != 0 || sc.expires != 0 {
+				l.e.counts[pdb].add(uint16(slot), sc.keys, sc.expires)
+			}
+			if sc.due != 0 {
+				l.e.counts[pdb].lowerDue(uint16(slot), sc.due)
+			}
+		}
 	}
 	l.e.cache.clear()
 	return l.stats, nil
+}
+
+func (l *BulkLoader) closeBatches() {
+	l.batch.Close()
+	if l.sbatch != nil {
+		l.sbatch.Close()
+	}
 }
 
 // Abort drops what is buffered (runs already ingested stay).
 func (l *BulkLoader) Abort() {
 	if !l.done {
 		l.done = true
-		l.batch.Close()
+		l.wait()
+		l.closeBatches()
 		os.RemoveAll(l.tmp)
 	}
 }
@@ -329,25 +423,37 @@ func (e *Engine) LoadRDB(r io.Reader, o LoadOptions) (*RDBResult, error) {
 	}
 	rd := rdb.NewReader(r)
 	res := &RDBResult{}
-	type item struct {
-		en  *rdb.Entry
+	// Entries travel in batches: a channel operation per key costs more than building a
+	// small string's records.
+	type batch struct {
+		ens []*rdb.Entry
 		err error
 	}
-	ch := make(chan item, 256)
+	ch := make(chan batch, 16)
 	stop := make(chan struct{})
 	go func() {
 		defer close(ch)
+		var ens []*rdb.Entry
 		for {
 			en, err := rd.Next()
+			if err == nil {
+				ens = append(ens, en)
+				if len(ens) < 256 {
+					continue
+				}
+			}
 			if err == io.EOF {
-				return
+				err = nil
 			}
-			select {
-			case ch <- item{en, err}:
-			case <-stop:
-				return
+			if len(ens) > 0 || err != nil {
+				select {
+				case ch <- batch{ens, err}:
+				case <-stop:
+					return
+				}
+				ens = nil
 			}
-			if err != nil {
+			if err != nil || en == nil {
 				return
 			}
 		}
@@ -360,12 +466,14 @@ func (e *Engine) LoadRDB(r io.Reader, o LoadOptions) (*RDBResult, error) {
 		res.LoadStats = l.Stats()
 		return res, err
 	}
-	for it := range ch {
-		if it.err != nil {
-			return fail(it.err)
+	for bt := range ch {
+		for _, en := range bt.ens {
+			if err := l.Add(en.DB, en.Key, &en.Object, en.ExpireAt); err != nil {
+				return fail(err)
+			}
 		}
-		if err := l.Add(it.en.DB, it.en.Key, &it.en.Object, it.en.ExpireAt); err != nil {
-			return fail(err)
+		if bt.err != nil {
+			return fail(bt.err)
 		}
 	}
 	close(stop)

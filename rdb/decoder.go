@@ -16,6 +16,9 @@ type decoder struct {
 	br  io.ByteReader
 	off int64
 	crc uint64
+	// slab hands out small strings: one allocation per 64 KiB instead of one per string
+	// (each string is capped at its length, so appending to one never touches the next).
+	slab []byte
 }
 
 func (d *decoder) fail(format string, args ...any) {
@@ -57,6 +60,15 @@ func (d *decoder) fixed(p []byte) {
 // hostile length fails at end of input instead of allocating it up front.
 func (d *decoder) bytes(n uint64) []byte {
 	const chunk = 1 << 20
+	if n <= 1024 {
+		if uint64(len(d.slab)) < n {
+			d.slab = make([]byte, 64<<10)
+		}
+		p := d.slab[:n:n]
+		d.slab = d.slab[n:]
+		d.fixed(p)
+		return p
+	}
 	if n <= chunk {
 		p := make([]byte, n)
 		d.fixed(p)
