@@ -177,21 +177,17 @@ func cmdXgroup(c *Client, args [][]byte) {
 	})
 }
 
-// lookupGroup opens key's stream and group for XACK-like commands: s or g nil when missing.
-func lookupGroup(tx *engine.Tx, key, name []byte) (*engine.Stream, *engine.StreamGroup, error) {
-	s, err := openStream(tx, key)
-	if err != nil || s == nil {
-		return nil, nil, err
+// streamGroup is s's group called name: nil when the stream (s nil) or the group is missing.
+func streamGroup(s *engine.Stream, name []byte) (*engine.StreamGroup, error) {
+	if s == nil {
+		return nil, nil
 	}
-	g, err := s.Group(name)
-	return s, g, err
+	return s.Group(name)
 }
 
 func cmdXack(c *Client, args [][]byte) {
-	w := &resp.Writer{Proto: c.w.Proto}
-	ok := c.update(args[1:2], func(tx *engine.Tx) error {
-		w.Buf = w.Buf[:0]
-		s, g, err := lookupGroup(tx, args[1], args[2])
+	c.streamTx(args[1:2], func(tx *engine.Tx, s *engine.Stream, w *resp.Writer) error {
+		g, err := streamGroup(s, args[2])
 		if err != nil {
 			return err
 		}
@@ -218,9 +214,6 @@ func cmdXack(c *Client, args [][]byte) {
 		w.Int(n)
 		return s.Save()
 	})
-	if ok {
-		c.w.Raw(w.Buf)
-	}
 }
 
 var errStopIter = errors.New("stop")
@@ -262,12 +255,9 @@ func cmdXpending(c *Client, args [][]byte) {
 	}
 	now := nowMs()
 	c.streamView(args[1], func(tx *engine.Tx, s *engine.Stream, w *resp.Writer) error {
-		var g *engine.StreamGroup
-		if s != nil {
-			var err error
-			if g, err = s.Group(args[2]); err != nil {
-				return err
-			}
+		g, err := streamGroup(s, args[2])
+		if err != nil {
+			return err
 		}
 		if g == nil {
 			return noGroupError(args[1], args[2])
@@ -345,10 +335,8 @@ func cmdXpending(c *Client, args [][]byte) {
 }
 
 func cmdXclaim(c *Client, args [][]byte) {
-	w := &resp.Writer{Proto: c.w.Proto}
-	ok := c.update(args[1:2], func(tx *engine.Tx) error {
-		w.Buf = w.Buf[:0]
-		s, g, err := lookupGroup(tx, args[1], args[2])
+	c.streamTx(args[1:2], func(tx *engine.Tx, s *engine.Stream, w *resp.Writer) error {
+		g, err := streamGroup(s, args[2])
 		if err != nil {
 			return err
 		}
@@ -433,16 +421,11 @@ func cmdXclaim(c *Client, args [][]byte) {
 		}
 		return s.Save()
 	})
-	if ok {
-		c.w.Raw(w.Buf)
-	}
 }
 
 func cmdXautoclaim(c *Client, args [][]byte) {
-	w := &resp.Writer{Proto: c.w.Proto}
-	ok := c.update(args[1:2], func(tx *engine.Tx) error {
-		w.Buf = w.Buf[:0]
-		s, g, err := lookupGroup(tx, args[1], args[2])
+	c.streamTx(args[1:2], func(tx *engine.Tx, s *engine.Stream, w *resp.Writer) error {
+		g, err := streamGroup(s, args[2])
 		if err != nil {
 			return err
 		}
@@ -501,9 +484,6 @@ func cmdXautoclaim(c *Client, args [][]byte) {
 		}
 		return s.Save()
 	})
-	if ok {
-		c.w.Raw(w.Buf)
-	}
 }
 
 func cmdXinfo(c *Client, args [][]byte) {
@@ -654,22 +634,9 @@ func xinfoStream(w *resp.Writer, s *engine.Stream, args [][]byte) error {
 		w.BulkString("pel-count")
 		w.Int(g.Pending)
 		w.BulkString("pending")
-		body := resp.Writer{Proto: w.Proto}
-		n := 0
-		err := s.PELRange(g, nil, engine.StreamID{}, engine.MaxStreamID, count, func(nk *engine.StreamNACK) error {
-			body.Array(4)
-			writeID(&body, nk.ID)
-			body.Bulk(nk.Consumer)
-			body.Int(nk.DeliveryTime)
-			body.Int(nk.DeliveryCount)
-			n++
-			return nil
-		})
-		if err != nil {
+		if err := writeFullPEL(w, s, g, nil, count); err != nil {
 			return err
 		}
-		w.Array(n)
-		w.Raw(body.Buf)
 		w.BulkString("consumers")
 		w.Array(int(g.Consumers))
 		return s.EachConsumer(g, func(cs *engine.StreamConsumer) error {
@@ -681,22 +648,34 @@ func xinfoStream(w *resp.Writer, s *engine.Stream, args [][]byte) error {
 			w.BulkString("pel-count")
 			w.Int(cs.Pending)
 			w.BulkString("pending")
-			body := resp.Writer{Proto: w.Proto}
-			n := 0
-			err := s.PELRange(g, cs.Name, engine.StreamID{}, engine.MaxStreamID, count, func(nk *engine.StreamNACK) error {
-				body.Array(3)
-				writeID(&body, nk.ID)
-				body.Int(nk.DeliveryTime)
-				body.Int(nk.DeliveryCount)
-				n++
-				return nil
-			})
-			if err != nil {
-				return err
-			}
-			w.Array(n)
-			w.Raw(body.Buf)
-			return nil
+			return writeFullPEL(w, s, g, cs.Name, count)
 		})
 	})
+}
+
+// writeFullPEL writes XINFO STREAM FULL's "pending" list: up to count (0: all) of g's pending
+// entries, or of consumer's when it is set, which then leaves the consumer name out.
+func writeFullPEL(w *resp.Writer, s *engine.Stream, g *engine.StreamGroup, consumer []byte, count int64) error {
+	body := resp.Writer{Proto: w.Proto}
+	n := 0
+	err := s.PELRange(g, consumer, engine.StreamID{}, engine.MaxStreamID, count, func(nk *engine.StreamNACK) error {
+		if consumer == nil {
+			body.Array(4)
+			writeID(&body, nk.ID)
+			body.Bulk(nk.Consumer)
+		} else {
+			body.Array(3)
+			writeID(&body, nk.ID)
+		}
+		body.Int(nk.DeliveryTime)
+		body.Int(nk.DeliveryCount)
+		n++
+		return nil
+	})
+	if err != nil {
+		return err
+	}
+	w.Array(n)
+	w.Raw(body.Buf)
+	return nil
 }
