@@ -181,9 +181,10 @@ func ReadStreamHeader(r io.Reader) ([]engine.SlotRange, error) {
 }
 
 // ReceiveSlots reads a whole stream (header included) into the records sink add, checking the
-// trailer. It returns the ranges the header announced.
+// trailer. It returns the ranges the header announced. Given a *bufio.Reader it reads nothing
+// past the trailer (what follows the stream on the link stays there).
 func ReceiveSlots(r io.Reader, add func(key, value []byte) error) ([]engine.SlotRange, StreamStats, error) {
-	cr := &countingReader{r: bufio.NewReaderSize(r, 256<<10)}
+	cr := &countingReader{r: bufReader(r)}
 	var st StreamStats
 	ranges, err := ReadStreamHeader(cr)
 	if err != nil {

@@ -411,3 +411,17 @@ func (e *Engine) DropSlots(ranges []SlotRange) error {
 	e.cache.clear()
 	return nil
 }
+
+// SyncWAL makes every write committed so far durable, whatever appendfsync says: a node
+// takes over slots only once what it applied for them survives a crash.
+func (e *Engine) SyncWAL() error {
+	if e.closed.Load() {
+		return ErrClosed
+	}
+	return e.db.LogData([]byte("sync"), pebble.Sync)
+}
+
+// StoreDir is a path under the store's directory (the slot import keeps its SSTs there).
+func (e *Engine) StoreDir(elem ...string) string {
+	return filepath.Join(append([]string{e.opts.Dir}, elem...)...)
+}
