@@ -174,8 +174,9 @@ func loadAOF(srv *server.Server, eng *engine.Engine, ap config.Applied, lim *eng
 		return 0, 0, fmt.Errorf("Bad file format reading the append only file: %w", err)
 	}
 	if t := res.Truncated; t != nil {
-		log.Warn(fmt.Sprintf("!!! Warning: short read while loading the AOF file %s!!!", t.File))
-		log.Warn(fmt.Sprintf("AOF %s loaded anyway because aof-load-truncated is enabled (%s); the file is left as it is", t.File, t))
+		if err := truncateAOF(res.Dir, t, log); err != nil {
+			return 0, 0, err
+		}
 	}
 	for _, f := range res.Files {
 		log.Info("Loaded append only file part " + f)
@@ -186,4 +187,27 @@ func loadAOF(srv *server.Server, eng *engine.Engine, ap config.Applied, lim *eng
 	}
 	log.Info(fmt.Sprintf("DB loaded from append only file: %.3f seconds (%d commands, %d answered an error)", time.Since(start).Seconds(), res.Commands, rp.Errors))
 	return keys, baseExpired, nil
+}
+
+// truncateAOF cuts the last AOF file back to its last valid command, with Redis's log lines
+// (loadSingleAppendOnlyFile): the file then loads cleanly, in slotdb or in a Redis. The
+// length is Redis's valid_up_to (Truncation.RedisLen), except where that is 0 after an RDB
+// preamble: Redis 7.0.15 then empties the whole file, preamble included, which would destroy
+// the data just loaded; slotdb keeps the preamble (Truncation.ValidLen).
+func truncateAOF(dir string, t *aof.Truncation, log *slog.Logger) error {
+	if !t.Incomplete {
+		log.Warn("Revert incomplete MULTI/EXEC transaction in AOF file " + t.File)
+	}
+	at := t.RedisLen
+	if at == 0 && t.ValidLen > 0 {
+		at = t.ValidLen
+	}
+	log.Warn(fmt.Sprintf("!!! Warning: short read while loading the AOF file %s!!!", t.File))
+	log.Warn(fmt.Sprintf("!!! Truncating the AOF %s at offset %d !!!", t.File, at))
+	if err := os.Truncate(filepath.Join(dir, t.File), at); err != nil {
+		log.Warn(fmt.Sprintf("Error truncating the AOF file %s: %s", t.File, err))
+		return fmt.Errorf("Unexpected end of file reading the append only file %s: %w", t.File, err)
+	}
+	log.Warn(fmt.Sprintf("AOF %s loaded anyway because aof-load-truncated is enabled", t.File))
+	return nil
 }
