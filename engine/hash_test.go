@@ -12,35 +12,19 @@ import (
 // hashOp runs fn on key's hash in one transaction and saves it.
 func hashOp(t *testing.T, e *Engine, key string, lim HashLimits, fn func(h *Hash)) {
 	t.Helper()
-	k := []byte(key)
-	err := e.Update(0, [][]byte{k}, func(tx *Tx) error {
-		m, err := tx.Get(k)
-		if err != nil {
-			return err
-		}
+	keyUpdate(t, e, key, func(tx *Tx, k []byte, m *Meta) error {
 		h := tx.OpenHash(k, m, lim)
 		fn(h)
 		return h.Save()
 	})
-	if err != nil {
-		t.Fatal(err)
-	}
 }
 
 func hashView(t *testing.T, e *Engine, key string, fn func(h *Hash)) {
 	t.Helper()
-	k := []byte(key)
-	err := e.View(0, [][]byte{k}, func(tx *Tx) error {
-		m, err := tx.Get(k)
-		if err != nil {
-			return err
-		}
+	keyView(t, e, key, func(tx *Tx, k []byte, m *Meta) error {
 		fn(tx.OpenHash(k, m, DefaultHashLimits))
 		return nil
 	})
-	if err != nil {
-		t.Fatal(err)
-	}
 }
 
 func hashPairs(t *testing.T, e *Engine, key string) string {

@@ -7,37 +7,22 @@ import (
 	"testing"
 )
 
+// setOp runs fn on key's set in one transaction and saves it.
 func setOp(t *testing.T, e *Engine, key string, fn func(s *Set)) {
 	t.Helper()
-	k := []byte(key)
-	err := e.Update(0, [][]byte{k}, func(tx *Tx) error {
-		m, err := tx.Get(k)
-		if err != nil {
-			return err
-		}
+	keyUpdate(t, e, key, func(tx *Tx, k []byte, m *Meta) error {
 		s := tx.OpenSet(k, m, DefaultSetLimits)
 		fn(s)
 		return s.Save()
 	})
-	if err != nil {
-		t.Fatal(err)
-	}
 }
 
 func setView(t *testing.T, e *Engine, key string, fn func(s *Set)) {
 	t.Helper()
-	k := []byte(key)
-	err := e.View(0, [][]byte{k}, func(tx *Tx) error {
-		m, err := tx.Get(k)
-		if err != nil {
-			return err
-		}
+	keyView(t, e, key, func(tx *Tx, k []byte, m *Meta) error {
 		fn(tx.OpenSet(k, m, DefaultSetLimits))
 		return nil
 	})
-	if err != nil {
-		t.Fatal(err)
-	}
 }
 
 func TestSetEncodingAndOrder(t *testing.T) {
