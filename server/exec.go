@@ -73,6 +73,12 @@ func (s *Server) execute(c *Client, args [][]byte) {
 	if !bypass {
 		s.enterWorld(c, cmd) // shared, or exclusive for EXEC and scripts: atomic.go
 	}
+	if s.cluster != nil && !c.master && s.migrationGate(c, cmd, args) { // slots being handed over: cmd_migrateslots.go
+		s.exitWorld(c)
+		s.rejected(c, cmd)
+		s.finishReply(c, mark)
+		return
+	}
 	start := time.Now()
 	s.call(c, cmd, args)
 	dur := time.Since(start)

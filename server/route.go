@@ -23,6 +23,7 @@ const (
 func (s *Server) SetCluster(n *cluster.Node) {
 	s.cluster = n
 	n.SetReplicationHook(s.clusterReplication) // CLUSTER REPLICATE, failover: repl_cluster.go
+	s.initSlotMigration(n)                     // CLUSTER MIGRATESLOTS & co: cmd_migrateslots.go
 }
 
 // routeCommand is Redis 7.0's getNodeByQuery + clusterRedirectClient for one command: it
