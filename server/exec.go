@@ -53,8 +53,13 @@ func (s *Server) execute(c *Client, args [][]byte) {
 		s.finishReply(c, mark)
 		return
 	}
-	if !s.waitPause(c, cmd) {
-		return // closed while paused
+	// CLIENT PAUSE and a manual failover's pause; writes are counted until they end.
+	counted, ok := s.pauseGate(c, cmd, args) // pause.go
+	if counted {
+		defer s.writeDone()
+	}
+	if !ok {
+		return // closed while paused, or refused after it (the slot moved)
 	}
 	mark = len(c.w.Buf) // waitPause may have flushed earlier replies
 	// A long script runs: BUSY, or allow-busy commands run beside it (cmd_script.go).

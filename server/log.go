@@ -23,6 +23,7 @@ type LogHandler struct {
 	w     io.Writer
 	pid   int
 	role  *atomic.Uint32
+	roleF *atomic.Pointer[func() byte] // when set, the role character of each line
 	level *slog.LevelVar
 	attrs string
 }
@@ -32,13 +33,24 @@ const LevelVerbose = slog.Level(-2)
 
 // NewLogHandler writes to w at the given level.
 func NewLogHandler(w io.Writer, level *slog.LevelVar) *LogHandler {
-	h := &LogHandler{mu: &sync.Mutex{}, w: w, pid: os.Getpid(), role: &atomic.Uint32{}, level: level}
+	h := &LogHandler{mu: &sync.Mutex{}, w: w, pid: os.Getpid(), role: &atomic.Uint32{}, roleF: &atomic.Pointer[func() byte]{}, level: level}
 	h.role.Store('C')
 	return h
 }
 
 // SetRole sets the role character shown in each line.
 func (h *LogHandler) SetRole(r byte) { h.role.Store(uint32(r)) }
+
+// SetRoleFunc makes f give the role character of each line (Redis prints S while
+// masterhost is set, M otherwise), overriding SetRole.
+func (h *LogHandler) SetRoleFunc(f func() byte) { h.roleF.Store(&f) }
+
+func (h *LogHandler) roleChar() rune {
+	if f := h.roleF.Load(); f != nil {
+		return rune((*f)())
+	}
+	return rune(h.role.Load())
+}
 
 // SetOutput switches the destination (logfile).
 func (h *LogHandler) SetOutput(w io.Writer) {
@@ -64,7 +76,7 @@ func (h *LogHandler) Handle(_ context.Context, r slog.Record) error {
 	if t.IsZero() {
 		t = time.Now()
 	}
-	fmt.Fprintf(&b, "%d:%c %s %c %s", h.pid, rune(h.role.Load()), t.Format("02 Jan 2006 15:04:05.000"), mark, r.Message)
+	fmt.Fprintf(&b, "%d:%c %s %c %s", h.pid, h.roleChar(), t.Format("02 Jan 2006 15:04:05.000"), mark, r.Message)
 	b.WriteString(h.attrs)
 	r.Attrs(func(a slog.Attr) bool {
 		fmt.Fprintf(&b, " %s=%v", a.Key, a.Value)

@@ -177,8 +177,9 @@ func (r *replState) cron() {
 	idle := r.noneSince
 	isReplica := r.link != nil
 	r.mu.Unlock()
-	if ping && !isReplica {
-		// A replica's replicas get its master's pings (the stream is passed on as is).
+	if ping && !isReplica && !r.s.failoverPaused() {
+		// A replica's replicas get its master's pings (the stream is passed on as is); a
+		// master paused for a manual failover sends none, its offset must hold (pause.go).
 		r.stream.FeedCommands(-1, [][][]byte{{[]byte("PING")}})
 	}
 	good := int64(0)

@@ -22,8 +22,8 @@ const (
 // the CLUSTER commands act on it. Call before Serve.
 func (s *Server) SetCluster(n *cluster.Node) {
 	s.cluster = n
-	n.SetReplicationHook(s.clusterReplication) // CLUSTER REPLICATE, failover: repl_cluster.go
-	s.initSlotMigration(n)                     // CLUSTER MIGRATESLOTS & co: cmd_migrateslots.go
+	s.wireClusterReplication(n) // CLUSTER REPLICATE, failover, election inputs: repl_cluster.go
+	s.initSlotMigration(n)      // CLUSTER MIGRATESLOTS & co: cmd_migrateslots.go
 }
 
 // routeCommand is Redis 7.0's getNodeByQuery + clusterRedirectClient for one command: it

@@ -65,6 +65,7 @@ type Server struct {
 	ps           pubsubState   // channels, patterns, shard channels: pubsub.go
 	repl         *replState    // propagation stream, replicas, master link: repl.go
 	scr          scripting     // EVAL scripts, functions, the running script: cmd_script.go
+	wgate        writeGate     // writes in flight, for a manual failover's pause: pause.go
 }
 
 type serverStats struct {
@@ -152,7 +153,7 @@ func (s *Server) closeListeners() {
 
 // Serve accepts clients until Shutdown.
 func (s *Server) Serve() {
-	s.logh.SetRole('M')
+	s.logh.SetRoleFunc(s.logRole) // M or S as the role changes: repl_cluster.go
 	s.log.Info("Ready to accept connections")
 	for _, ln := range s.listeners {
 		s.wg.Add(1)
