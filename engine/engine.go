@@ -61,6 +61,8 @@ type Engine struct {
 
 	// noActiveExpire pauses the active expiry cycle (DEBUG SET-ACTIVE-EXPIRE 0).
 	noActiveExpire atomic.Bool
+	// access is the LRU/LFU policy of the keys' access stamps (access.go).
+	access accessPolicy
 
 	stop   chan struct{}
 	wg     sync.WaitGroup
@@ -127,6 +129,7 @@ func Open(opts Options) (*Engine, error) {
 		stop:   make(chan struct{}),
 	}
 	e.fsync.Store(int32(opts.Fsync))
+	e.access.init(opts.Now())
 	e.counts = make([]*slotCounters, MaxDatabases)
 	for i := range e.counts {
 		e.counts[i] = &slotCounters{}

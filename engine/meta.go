@@ -47,6 +47,10 @@ type Meta struct {
 	Version uint64
 	Count   int64
 	Extra   []byte // type-specific header (list head/tail, stream ids, ...)
+	// acc is the key's access stamp (access.go), in memory only and never encoded: shared by
+	// the Metas of successive versions of one key, so that an overwrite keeps it as Redis's
+	// dbSetValue keeps the LFU counter. Nil on Metas not handed out by the cache.
+	acc *accessStamp
 }
 
 // Expired reports whether the key is logically gone at now (unix ms).

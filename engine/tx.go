@@ -26,6 +26,10 @@ type Tx struct {
 	// expiry made (propagate.go).
 	prop       [][][]byte
 	expiredOps uint32
+	// noTouch: reads leave the keys' access data alone (access.go SkipTouch); touched lists
+	// the keys this transaction touched, so that a write touches a key it did not read.
+	noTouch bool
+	touched [][]byte
 }
 
 // Update runs fn atomically over keys in logical database db. fn must touch only these keys.
@@ -146,6 +150,7 @@ func (tx *Tx) Get(key []byte) (*Meta, error) {
 		tx.Expired = append(tx.Expired, key)
 		return nil, nil
 	}
+	tx.touchRead(key, m) // lookupKeyRead/Write: access.go
 	return m, nil
 }
 
@@ -189,6 +194,7 @@ func (tx *Tx) Put(key []byte, m *Meta) error {
 	if err != nil {
 		return err
 	}
+	tx.inheritStamp(key, m, old) // access.go
 	slot := Slot(key)
 	var dk, de int64
 	if old == nil {
@@ -294,13 +300,20 @@ func (e *Engine) loadMeta(pdb byte, key []byte) (*Meta, error) {
 	if err != nil {
 		return nil, err
 	}
+	e.cache.attachStamp(pdb, key, m, e.defaultStamp)
 	e.cache.put(pdb, key, m)
 	return m, nil
 }
 
 // Lookup returns the live metadata of key without taking write locks: the read path of GET
-// and friends. A key found expired is deleted (lazy expiry) before Lookup returns nil.
-func (e *Engine) Lookup(db int, key []byte) (*Meta, error) {
+// and friends. A key found expired is deleted (lazy expiry) before Lookup returns nil. A hit
+// counts as an access of the key (access.go).
+func (e *Engine) Lookup(db int, key []byte) (*Meta, error) { return e.lookup(db, key, true) }
+
+// LookupNoTouch is Lookup without the access: LOOKUP_NOTOUCH (TYPE, EXISTS, TTL, OBJECT).
+func (e *Engine) LookupNoTouch(db int, key []byte) (*Meta, error) { return e.lookup(db, key, false) }
+
+func (e *Engine) lookup(db int, key []byte, touch bool) (*Meta, error) {
 	if e.closed.Load() {
 		return nil, ErrClosed
 	}
@@ -323,10 +336,14 @@ func (e *Engine) Lookup(db int, key []byte) (*Meta, error) {
 		e.stats.KeyspaceMisses.Add(1)
 		return nil, nil
 	}
-	if m.Expired(e.opts.Now()) {
+	now := e.opts.Now()
+	if m.Expired(now) {
 		e.expireNow(db, key)
 		e.stats.KeyspaceMisses.Add(1)
 		return nil, nil
+	}
+	if touch {
+		e.touch(m, now)
 	}
 	e.stats.KeyspaceHits.Add(1)
 	return m, nil

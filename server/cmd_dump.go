@@ -8,9 +8,10 @@ import (
 )
 
 // DUMP and RESTORE (cluster.c dumpCommand / restoreCommand of 7.0.15). Payloads are the rdb
-// package's object codec: RDB version 10 footers and type bytes a Redis 7.0 loads. RESTORE
-// accepts IDLETIME and FREQ with Redis's checks; slotdb keeps no LRU/LFU clock, so their
-// values are not stored.
+// package's object codec: RDB version 10 footers and type bytes a Redis 7.0 loads. RESTORE's
+// IDLETIME or FREQ sets the new key's access data as objectSetLRUOrLFU does: IDLETIME under
+// an LRU (or no-eviction) policy, FREQ under an LFU one, the other ignored. DUMP payloads
+// carry neither, as in Redis.
 
 func init() {
 	register("dump", cmdDump)
@@ -142,7 +143,11 @@ func cmdRestore(c *Client, args [][]byte) {
 				tx.Propagate(append(argv, []byte("ABSTTL"))...)
 			}
 		}
-		return tx.PutObject(key, &obj, at, lim)
+		if err := tx.PutObject(key, &obj, at, lim); err != nil {
+			return err
+		}
+		tx.RestoredAccess(key, idle, int(freq)) // engine/access.go
+		return nil
 	})
 	if ok {
 		c.w.OK()

@@ -8,7 +8,7 @@ func init() {
 	register("del", cmdDel)
 	register("unlink", cmdDel)
 	register("exists", cmdExists)
-	register("touch", cmdExists)
+	register("touch", cmdTouch)
 	register("type", cmdType)
 	register("expire", func(c *Client, a [][]byte) { expireGeneric(c, a, true, true) })
 	register("pexpire", func(c *Client, a [][]byte) { expireGeneric(c, a, false, true) })
@@ -44,11 +44,15 @@ func cmdDel(c *Client, args [][]byte) {
 	}
 }
 
-// cmdExists counts live keys, a key named twice counting twice (EXISTS and TOUCH).
-func cmdExists(c *Client, args [][]byte) {
+// cmdExists counts live keys, a key named twice counting twice. EXISTS leaves the keys' access
+// data alone; TOUCH is the same count with an access of each key.
+func cmdExists(c *Client, args [][]byte) { countKeys(c, args, c.lookupNoTouch) }
+func cmdTouch(c *Client, args [][]byte)  { countKeys(c, args, c.lookup) }
+
+func countKeys(c *Client, args [][]byte, lookup func([]byte) (*engine.Meta, bool)) {
 	var n int64
 	for _, k := range args[1:] {
-		m, ok := c.lookup(k)
+		m, ok := lookup(k)
 		if !ok {
 			return
 		}
@@ -60,7 +64,7 @@ func cmdExists(c *Client, args [][]byte) {
 }
 
 func cmdType(c *Client, args [][]byte) {
-	m, ok := c.lookup(args[1])
+	m, ok := c.lookupNoTouch(args[1])
 	if !ok {
 		return
 	}
@@ -163,7 +167,7 @@ const (
 // ttlGeneric answers TTL/PTTL (remaining) or EXPIRETIME/PEXPIRETIME (absolute): -2 when the
 // key is missing, -1 when it has no expiry.
 func ttlGeneric(c *Client, key []byte, seconds, absolute bool) {
-	m, ok := c.lookup(key)
+	m, ok := c.lookupNoTouch(key)
 	if !ok {
 		return
 	}

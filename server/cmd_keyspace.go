@@ -129,6 +129,7 @@ func cmdCopy(c *Client, args [][]byte) {
 		if err := td.CopyFrom(ts, src, m, dst); err != nil {
 			return err
 		}
+		td.FreshAccess(dst) // a new object: RENAME and MOVE keep the source's access data
 		copied = 1
 		ts.Propagate(c.argv...) // propagate.go
 		return nil

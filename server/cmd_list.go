@@ -83,6 +83,7 @@ func (c *Client) lookupList(key []byte) (*engine.Meta, bool) {
 // vanished since the lookup).
 func (c *Client) viewList(key []byte, fn func(tx *engine.Tx, m *engine.Meta) error) bool {
 	err := c.s.eng.View(c.db, [][]byte{key}, func(tx *engine.Tx) error {
+		tx.SkipTouch() // lookupList was the command's access
 		m, err := txList(tx, key)
 		if err != nil {
 			return err
@@ -258,6 +259,7 @@ func cmdLRange(c *Client, args [][]byte) {
 	}
 	mark := len(c.w.Buf)
 	err := c.s.eng.View(c.db, [][]byte{args[1]}, func(tx *engine.Tx) error {
+		tx.SkipTouch() // lookupList was the command's access
 		m, err := txList(tx, args[1])
 		if err != nil {
 			return err

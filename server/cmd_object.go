@@ -84,7 +84,6 @@ const (
 
 	sharedRefcount = 1<<31 - 1 // OBJ_SHARED_REFCOUNT (INT_MAX)
 	sharedIntegers = 10000     // OBJ_SHARED_INTEGERS
-	lfuInitVal     = 5         // LFU_INIT_VAL: the counter of a key never read since it was set
 )
 
 // configValue reads a live configuration value ("" when the server has no config wired).
@@ -119,9 +118,21 @@ func (c *Client) sharedIntegersAllowed() bool {
 	return true
 }
 
-// objectLookup is objectCommandLookupOrReply: a missing key answers null.
+// lookupNoTouch is lookupKeyReadWithFlags(LOOKUP_NOTOUCH): a read that leaves the key's
+// access data alone (TYPE, EXISTS, TTL and friends, OBJECT).
+func (c *Client) lookupNoTouch(key []byte) (*engine.Meta, bool) {
+	m, err := c.s.eng.LookupNoTouch(c.db, key)
+	if err != nil {
+		c.storeError(err)
+		return nil, false
+	}
+	return m, true
+}
+
+// objectLookup is objectCommandLookupOrReply: a missing key answers null, and the lookup does
+// not count as an access.
 func (c *Client) objectLookup(key []byte) (*engine.Meta, bool) {
-	m, ok := c.lookup(key)
+	m, ok := c.lookupNoTouch(key)
 	if ok && m == nil {
 		c.w.Null()
 		return nil, false
@@ -156,30 +167,32 @@ func cmdObjectRefcount(c *Client, args [][]byte) {
 	c.w.Int(1)
 }
 
-// cmdObjectIdletime answers 0: slotdb does not track access times, and 0 is what Redis says of
-// a key just written.
+// cmdObjectIdletime is the seconds since the key's last access by the engine's LRU clock
+// (engine/access.go); under an LFU policy the clock is not kept.
 func cmdObjectIdletime(c *Client, args [][]byte) {
-	if _, ok := c.objectLookup(args[2]); !ok {
+	m, ok := c.objectLookup(args[2])
+	if !ok {
 		return
 	}
 	if c.lfuPolicy() {
 		c.w.Error(errLFUSelected)
 		return
 	}
-	c.w.Int(0)
+	c.w.Int(c.s.eng.IdleTime(m))
 }
 
-// cmdObjectFreq answers LFU_INIT_VAL: slotdb does not count accesses, and that is Redis's
-// counter for a key not read since it was set.
+// cmdObjectFreq is the key's logarithmic access counter after decay (LFUDecrAndReturn); only
+// an LFU policy keeps it.
 func cmdObjectFreq(c *Client, args [][]byte) {
-	if _, ok := c.objectLookup(args[2]); !ok {
+	m, ok := c.objectLookup(args[2])
+	if !ok {
 		return
 	}
 	if !c.lfuPolicy() {
 		c.w.Error(errLFUNotSelected)
 		return
 	}
-	c.w.Int(lfuInitVal)
+	c.w.Int(int64(c.s.eng.Freq(m)))
 }
 
 // stringEncoding is what tryObjectEncoding makes of a string value: "int" for a string2ll

@@ -69,9 +69,10 @@ func TestObjectAndMemoryMatchRedis(t *testing.T) {
 // from redis-server 7.0.15 for keys written after the CONFIG SET.
 func TestObjectUnderEvictionPolicies(t *testing.T) {
 	h := newKSHarness(t)
+	h.cfg["maxmemory-policy"] = "allkeys-lfu"
+	h.s.eng.SetAccessPolicy(true) // what slotdb-server's CONFIG SET hook does
 	h.do("set", "a", "hello")
 	h.do("set", "n", "5")
-	h.cfg["maxmemory-policy"] = "allkeys-lfu"
 	for _, c := range []ksStep{
 		{[]string{"object", "freq", "a"}, ":5\r\n"},
 		{[]string{"object", "freq", "nokey"}, "$-1\r\n"},

@@ -170,6 +170,9 @@ func setGeneric(c *Client, key, val []byte, flags int, at int64) {
 		if flags&setGet != 0 && cur != nil && cur.Type != engine.TypeString {
 			return replyError(errWrongType)
 		}
+		if flags&setGet != 0 && cur != nil {
+			tx.Touch(key) // Redis looks the key up twice: getGenericCommand, then for the write
+		}
 		old = cur
 		if (flags&setNX != 0 && cur != nil) || (flags&setXX != 0 && cur == nil) {
 			aborted = true
@@ -281,6 +284,7 @@ func cmdGetEx(c *Client, args [][]byte) {
 	}
 	var val []byte
 	ok = c.update(args[1:2], func(tx *engine.Tx) error {
+		tx.SkipTouch() // the lookup above was the command's access
 		m, err := txString(tx, args[1])
 		if err != nil || m == nil {
 			return err
