@@ -210,6 +210,15 @@ func wire(cfg *config.Config, s *server.Settings, eng *engine.Engine, level *slo
 	cfg.OnChange("proto-max-bulk-len", num(s.SetProtoMaxBulk))
 	cfg.OnChange("client-query-buffer-limit", num(s.SetQueryBufLimit))
 	cfg.OnChange("maxmemory", num(eng.SetCacheBytes))
+	// Keys' access stamps follow the policy family and the LFU tuning (engine/access.go).
+	lfu := func(v string) error { eng.SetAccessPolicy(strings.HasSuffix(v, "-lfu")); return nil }
+	cfg.OnChange("maxmemory-policy", lfu)
+	cfg.OnChange("lfu-log-factor", num(func(n int64) { eng.SetLFULogFactor(int(n)) }))
+	cfg.OnChange("lfu-decay-time", num(func(n int64) { eng.SetLFUDecayTime(int(n)) }))
+	policy, _ := cfg.Value("maxmemory-policy")
+	_ = lfu(policy)
+	eng.SetLFULogFactor(int(cfg.Int("lfu-log-factor")))
+	eng.SetLFUDecayTime(int(cfg.Int("lfu-decay-time")))
 	cfg.OnChange("slowlog-log-slower-than", num(func(n int64) { s.SetSlowlog(n, s.SlowlogMaxLen()) }))
 	cfg.OnChange("slowlog-max-len", num(func(n int64) { s.SetSlowlog(s.SlowlogSlowerThan(), n) }))
 	cfg.OnChange("dir", func(v string) error { s.SetDir(v); return os.Chdir(v) })
