@@ -167,7 +167,6 @@ func (l *masterLink) stopped() bool {
 
 func (l *masterLink) run() {
 	defer close(l.done)
-	s := l.r.s
 	for !l.stopped() {
 		err := l.syncOnce()
 		if l.stopped() {
@@ -178,7 +177,7 @@ func (l *masterLink) run() {
 		}
 		l.state.Store(linkConnect)
 		if err != nil {
-			s.log.Warn("Replication with MASTER " + net.JoinHostPort(l.host, strconv.Itoa(l.port)) + ": " + err.Error())
+			l.logLinkError(err) // repl_hooks.go
 		}
 		select {
 		case <-l.stop:
@@ -379,7 +378,7 @@ func (l *masterLink) stream(conn net.Conn, br *bufio.Reader, db int) error {
 			if l.stopped() {
 				return nil
 			}
-			return fmt.Errorf("Connection with master lost: %w", err)
+			return masterLostError{err}
 		}
 		l.lastIO.Store(time.Now().UnixMilli())
 		l.readOff.Store(base + cr.Offset())
