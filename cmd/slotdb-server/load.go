@@ -74,7 +74,7 @@ func loadOnStart(srv *server.Server, eng *engine.Engine, cfg *config.Config, ap 
 	if ap.AppendOnly {
 		loaded, expired, err = loadAOF(srv, eng, ap, lim, log)
 	} else {
-		loaded, expired, err = loadDumpRDB(eng, ap, lim, log)
+		loaded, expired, err = loadDumpRDB(srv, eng, ap, lim, log)
 	}
 	if err != nil {
 		return err
@@ -105,7 +105,7 @@ func fileExists(p string) bool {
 	return err == nil && !st.IsDir()
 }
 
-func loadDumpRDB(eng *engine.Engine, ap config.Applied, lim *engine.ObjectLimits, log *slog.Logger) (int64, int64, error) {
+func loadDumpRDB(srv *server.Server, eng *engine.Engine, ap config.Applied, lim *engine.ObjectLimits, log *slog.Logger) (int64, int64, error) {
 	f, err := os.Open(ap.DBFilename)
 	if err != nil {
 		return 0, 0, err
@@ -116,8 +116,20 @@ func loadDumpRDB(eng *engine.Engine, ap config.Applied, lim *engine.ObjectLimits
 		return 0, 0, fmt.Errorf("Short read or OOM loading DB. Unrecoverable error, aborting now: %s: %w", ap.DBFilename, err)
 	}
 	logRDB(log, res)
+	if err := loadFunctions(srv, res); err != nil {
+		return 0, 0, fmt.Errorf("Short read or OOM loading DB. Unrecoverable error, aborting now: %s: %w", ap.DBFilename, err)
+	}
 	log.Info(fmt.Sprintf("DB loaded from disk: %.3f seconds", res.Elapsed.Seconds()))
 	return res.Keys, res.Expired, nil
+}
+
+// loadFunctions installs the file's function libraries (Redis's "Failed loading library"
+// makes the load fail).
+func loadFunctions(srv *server.Server, res *engine.RDBResult) error {
+	if err := srv.LoadFunctionLibraries(res.Functions, false); err != nil {
+		return fmt.Errorf("Failed loading library, %w", err)
+	}
+	return nil
 }
 
 func logRDB(log *slog.Logger, res *engine.RDBResult) {
@@ -130,9 +142,6 @@ func logRDB(log *slog.Logger, res *engine.RDBResult) {
 			fmt.Sscan(string(a.Value), &t)
 			log.Info(fmt.Sprintf("RDB age %d seconds", time.Now().Unix()-t))
 		}
-	}
-	if len(res.Functions) > 0 {
-		log.Warn(fmt.Sprintf("The file holds %d function libraries: slotdb does not load functions from files", len(res.Functions)))
 	}
 	if res.Empty > 0 {
 		log.Info(fmt.Sprintf("Done loading RDB, keys loaded: %d, keys expired: %d, empty keys skipped: %d.", res.Keys, res.Expired, res.Empty))
@@ -154,6 +163,9 @@ func loadAOF(srv *server.Server, eng *engine.Engine, ap config.Applied, lim *eng
 				return err
 			}
 			logRDB(log, res)
+			if err := loadFunctions(srv, res); err != nil {
+				return err
+			}
 			baseKeys += res.Keys
 			baseExpired += res.Expired
 			return nil
