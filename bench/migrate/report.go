@@ -18,6 +18,15 @@ func Table(w io.Writer, r *Results) {
 			continue
 		}
 		fmt.Fprintf(w, "%-62s %10d %10.2f %9.0f %9.1f %7.1f%%\n", m.Name, m.Keys, m.Seconds, m.KeysPerSec, m.MBPerSec, m.PctCeiling)
+		if m.PauseMs != nil {
+			fmt.Fprintf(w, "%-62s write pause %.0f ms\n", "", *m.PauseMs)
+		}
+	}
+	if r.LatencyIdle != nil && r.LatencyDuring != nil {
+		fmt.Fprintf(w, "\nclient GET latency idle:   p50 %.2f ms, p99 %.2f ms, max %.1f ms (%d ops)\n",
+			r.LatencyIdle.P50Ms, r.LatencyIdle.P99Ms, r.LatencyIdle.MaxMs, r.LatencyIdle.Ops)
+		fmt.Fprintf(w, "client GET latency during: p50 %.2f ms, p99 %.2f ms, max %.1f ms (%d ops)\n",
+			r.LatencyDuring.P50Ms, r.LatencyDuring.P99Ms, r.LatencyDuring.MaxMs, r.LatencyDuring.Ops)
 	}
 	if r.RatioRedis != nil {
 		fmt.Fprintf(w, "\nnative / redis-cli reshard on Redis 7.0: %.1fx keys/s\n", *r.RatioRedis)
