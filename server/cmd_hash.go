@@ -282,38 +282,49 @@ func hgetallGeneric(c *Client, key []byte, fields, values bool) {
 // reply header already promised that count, so the partial reply is dropped.
 var errCountMismatch = replyError("ERR internal error: collection size mismatch")
 
+// incrField is HINCRBY and HINCRBYFLOAT: in one change, it sets key's field to what next makes
+// of its current value (found false: none), creating the hash when missing.
+func (c *Client) incrField(key, field []byte, next func(tx *engine.Tx, v []byte, found bool) ([]byte, error)) bool {
+	lim := c.hashLimits()
+	return c.update([][]byte{key}, func(tx *engine.Tx) error {
+		h, err := openHash(tx, key, lim, true)
+		if err != nil {
+			return err
+		}
+		v, found, err := h.Get(field)
+		if err != nil {
+			return err
+		}
+		if v, err = next(tx, v, found); err != nil {
+			return err
+		}
+		if _, err := h.Set(field, v); err != nil {
+			return err
+		}
+		return h.Save()
+	})
+}
+
 func cmdHincrby(c *Client, args [][]byte) {
 	incr, ok := c.intArg(args[3])
 	if !ok {
 		return
 	}
-	lim := c.hashLimits()
 	var out int64
-	ok = c.update(args[1:2], func(tx *engine.Tx) error {
-		h, err := openHash(tx, args[1], lim, true)
-		if err != nil {
-			return err
-		}
-		v, found, err := h.Get(args[2])
-		if err != nil {
-			return err
-		}
+	ok = c.incrField(args[1], args[2], func(_ *engine.Tx, v []byte, found bool) ([]byte, error) {
 		var cur int64
 		if found {
 			n, ok := parseInt(v)
 			if !ok {
-				return replyError("ERR hash value is not an integer")
+				return nil, replyError("ERR hash value is not an integer")
 			}
 			cur = n
 		}
 		if (incr < 0 && cur < 0 && incr < math.MinInt64-cur) || (incr > 0 && cur > 0 && incr > math.MaxInt64-cur) {
-			return replyError(errOverflow)
+			return nil, replyError(errOverflow)
 		}
 		out = cur + incr
-		if _, err := h.Set(args[2], strconv.AppendInt(nil, out, 10)); err != nil {
-			return err
-		}
-		return h.Save()
+		return strconv.AppendInt(nil, out, 10), nil
 	})
 	if ok {
 		c.w.Int(out)
@@ -330,38 +341,26 @@ func cmdHincrbyfloat(c *Client, args [][]byte) {
 		c.w.Error("ERR value is NaN or Infinity")
 		return
 	}
-	lim := c.hashLimits()
 	var out string
-	ok = c.update(args[1:2], func(tx *engine.Tx) error {
-		h, err := openHash(tx, args[1], lim, true)
-		if err != nil {
-			return err
-		}
-		v, found, err := h.Get(args[2])
-		if err != nil {
-			return err
-		}
+	ok = c.incrField(args[1], args[2], func(tx *engine.Tx, v []byte, found bool) ([]byte, error) {
 		cur := new(big.Float).SetPrec(ldPrec)
 		if found {
 			f, ok := parseLongDouble(v)
 			if !ok {
-				return replyError("ERR hash value is not a float")
+				return nil, replyError("ERR hash value is not a float")
 			}
 			cur = f
 		}
 		if cur.IsInf() {
-			return replyError("ERR increment would produce NaN or Infinity")
+			return nil, replyError("ERR increment would produce NaN or Infinity")
 		}
 		sum := new(big.Float).SetPrec(ldPrec).SetMode(big.ToNearestEven).Add(cur, incr)
 		if sum.MantExp(nil) > ldMaxExp {
-			return replyError("ERR increment would produce NaN or Infinity")
+			return nil, replyError("ERR increment would produce NaN or Infinity")
 		}
 		out = formatLongDouble(sum)
-		if _, err := h.Set(args[2], []byte(out)); err != nil {
-			return err
-		}
 		tx.Propagate([]byte("HSET"), args[1], args[2], []byte(out)) // propagate.go
-		return h.Save()
+		return []byte(out), nil
 	})
 	if ok {
 		c.w.BulkString(out)

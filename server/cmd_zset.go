@@ -499,21 +499,26 @@ func cmdZScore(c *Client, args [][]byte) {
 		if err != nil {
 			return err
 		}
-		if z == nil {
-			c.w.Null()
-			return nil
-		}
-		s, found, err := z.Score(args[2])
-		if err != nil {
-			return err
-		}
-		if !found {
-			c.w.Null()
-		} else {
-			c.w.Double(s)
-		}
-		return nil
+		return c.writeScore(z, args[2])
 	})
+}
+
+// writeScore writes member's score in z, or null when z or the member is missing.
+func (c *Client) writeScore(z *engine.ZSet, member []byte) error {
+	if z == nil {
+		c.w.Null()
+		return nil
+	}
+	s, found, err := z.Score(member)
+	if err != nil {
+		return err
+	}
+	if found {
+		c.w.Double(s)
+	} else {
+		c.w.Null()
+	}
+	return nil
 }
 
 func cmdZMScore(c *Client, args [][]byte) {
@@ -525,18 +530,8 @@ func cmdZMScore(c *Client, args [][]byte) {
 		}
 		c.w.Array(len(args) - 2)
 		for _, m := range args[2:] {
-			if z == nil {
-				c.w.Null()
-				continue
-			}
-			s, found, err := z.Score(m)
-			if err != nil {
+			if err := c.writeScore(z, m); err != nil {
 				return err
-			}
-			if !found {
-				c.w.Null()
-			} else {
-				c.w.Double(s)
 			}
 		}
 		return nil
