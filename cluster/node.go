@@ -105,6 +105,7 @@ func Open(o Options) (*Node, error) {
 		ReplOffset:   n.replOffset, // replication.go
 		DataAge:      n.dataAge,
 		WritesPaused: n.writesPaused,
+		PauseWrites:  n.pauseWrites,
 		KeysInSlot:   func(slot int) int { return int(eng.CountKeysInSlot(uint16(slot))) },
 		DBSize:       func() int { return int(eng.DBSize(0)) },
 	}

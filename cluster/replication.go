@@ -50,6 +50,12 @@ func (n *Node) dataAge(now int64) int64 {
 	return 0
 }
 
+func (n *Node) pauseWrites(until int64) {
+	if src := n.replSrc.Load(); src != nil && src.PauseWrites != nil {
+		src.PauseWrites(until)
+	}
+}
+
 func (n *Node) writesPaused() bool {
 	if src := n.replSrc.Load(); src != nil && src.WritesPaused != nil {
 		return src.WritesPaused()

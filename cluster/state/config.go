@@ -48,6 +48,10 @@ type Hooks struct {
 	// flight: only then is the offset it announces with the PAUSED flag final. Nil reads
 	// as true (the pause takes effect at once, as in single-threaded Redis).
 	WritesPaused func() bool
+	// PauseWrites starts that pause at once (a master receiving MFSTART), so that the
+	// PING answering MFSTART can already carry the final offset; the Output's
+	// PauseWritesUntil repeats it. Nil does nothing.
+	PauseWrites func(until int64)
 	// KeysInSlot counts the local keys in a slot (countKeysInSlot).
 	KeysInSlot func(slot int) int
 	// DBSize is the number of keys in the database (for FLUSHSLOTS, REPLICATE, RESET).
@@ -66,6 +70,12 @@ func (h *Hooks) dataAge(now int64) int64 {
 		return 0
 	}
 	return h.DataAge(now)
+}
+
+func (h *Hooks) pauseWrites(until int64) {
+	if h.PauseWrites != nil {
+		h.PauseWrites(until)
+	}
 }
 
 func (h *Hooks) writesPaused() bool {

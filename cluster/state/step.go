@@ -135,6 +135,7 @@ func (s *State) processPacket(now int64, l *link, m *bus.Message) {
 		s.mfEnd = now + mfTimeout
 		s.mfReplica = sender
 		s.out.PauseWritesUntil = now + mfTimeout*mfPauseMult
+		s.hooks.pauseWrites(s.out.PauseWritesUntil) // now: the PING below carries the offset
 		s.logf(Notice, "Manual failover requested by replica %.40s.", sender.id)
 		s.sendPing(l, bus.TypePing, now)
 	case bus.TypeUpdate:
