@@ -36,11 +36,12 @@ type run struct {
 // uvarint(len(sub)) uvarint(len(value)) sub value, where sub is the key past the shared
 // prefix. Units of one collection's tag never interleave with another's, so sorting units by
 // first key sorts every record. head holds the first key's bytes 3..10 (the tag and the 7
-// bytes after it), zero-padded: most comparisons within a bucket end there. seq numbers the
+// bytes after it) and head2 the next 8, zero-padded: most comparisons within a bucket end
+// there, without reading the arena (keys often share a prefix like "user:"). seq numbers the
 // Add it came from (a key's own records may repeat a sub-key - the stream node model
 // rewrites its node record - and the last wins).
 type rec struct {
-	head                          uint64
+	head, head2                   uint64
 	off, klen, vlen, seq, n, plen uint32
 }
 
@@ -54,13 +55,15 @@ func newRun(size int) *run {
 // add files the record whose key starts at arena[off] (klen bytes, value right after).
 func (r *run) add(off, klen, vlen int, seq uint32) {
 	k := r.arena[off : off+klen]
-	var head uint64
-	if klen >= recHeadAt+8 {
+	var head, head2 uint64
+	if klen >= recHeadAt+16 {
 		head = binary.BigEndian.Uint64(k[recHeadAt:])
+		head2 = binary.BigEndian.Uint64(k[recHeadAt+8:])
 	} else {
-		var h [8]byte
+		var h [16]byte
 		copy(h[:], k[recHeadAt:])
 		head = binary.BigEndian.Uint64(h[:])
+		head2 = binary.BigEndian.Uint64(h[8:])
 	}
 	b := r.dbs[k[0]]
 	if b == nil {
@@ -68,7 +71,7 @@ func (r *run) add(off, klen, vlen int, seq uint32) {
 		r.dbs[k[0]] = b
 	}
 	slot := uint16(k[1])<<8 | uint16(k[2])
-	b[slot] = append(b[slot], rec{head, uint32(off), uint32(klen), uint32(vlen), seq, 1, 0})
+	b[slot] = append(b[slot], rec{head, head2, uint32(off), uint32(klen), uint32(vlen), seq, 1, 0})
 	r.n++
 }
 
@@ -110,8 +113,11 @@ func (r *run) compare(a, b rec) int {
 	if a.head != b.head {
 		return cmp.Compare(a.head, b.head)
 	}
+	if a.head2 != b.head2 {
+		return cmp.Compare(a.head2, b.head2)
+	}
 	ka, kb := r.key(a), r.key(b)
-	if c := bytes.Compare(ka[min(len(ka), recHeadAt+8):], kb[min(len(kb), recHeadAt+8):]); c != 0 {
+	if c := bytes.Compare(ka[min(len(ka), recHeadAt+16):], kb[min(len(kb), recHeadAt+16):]); c != 0 {
 		return c
 	}
 	if c := cmp.Compare(len(ka), len(kb)); c != 0 {
@@ -185,7 +191,7 @@ func (r *run) writeSST(e *Engine, path string, buckets []bucketRef) error {
 				}
 				continue
 			}
-			if i+1 < len(recs) && bytes.Equal(k, r.key(recs[i+1])) {
+			if i+1 < len(recs) && sameKey(x, recs[i+1]) && bytes.Equal(k, r.key(recs[i+1])) {
 				if next := recs[i+1]; next.seq != x.seq && len(k) > 4 && k[3] == tagMeta {
 					w.Close()
 					return fmt.Errorf("engine: duplicated key %q in the loaded data", k[4:])
@@ -200,6 +206,9 @@ func (r *run) writeSST(e *Engine, path string, buckets []bucketRef) error {
 	}
 	return w.Close() // syncs and closes f
 }
+
+// sameKey reports whether two records may have the same key, without reading the arena.
+func sameKey(a, b rec) bool { return a.head == b.head && a.head2 == b.head2 && a.klen == b.klen }
 
 // writeUnit writes the records of a multi-record unit.
 func (r *run) writeUnit(w *sstable.Writer, x rec, kbuf []byte) ([]byte, error) {
