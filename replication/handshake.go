@@ -25,6 +25,9 @@ type HandshakeOptions struct {
 	Offset int64
 	// Timeout bounds each reply (repl-timeout).
 	Timeout time.Duration
+	// Failover sends PSYNC ID Offset+1 FAILOVER: a master handing over to this replica
+	// (FAILOVER), which becomes master before it answers.
+	Failover bool
 }
 
 // SyncReply is the master's answer to PSYNC.
@@ -36,6 +39,9 @@ type SyncReply struct {
 
 // ErrRetryLater is a master that cannot serve PSYNC now (-LOADING, -NOMASTERLINK ...).
 var ErrRetryLater = errors.New("replication: master asked to retry later")
+
+// ErrFailoverRejected wraps any reply but +FULLRESYNC / +CONTINUE to a PSYNC ... FAILOVER.
+var ErrFailoverRejected = errors.New("replication: failover target rejected psync request")
 
 // Handshake runs Redis 7.0's replica handshake on conn: PING, AUTH, REPLCONF listening-port /
 // ip-address / capa eof psync2, then PSYNC.
@@ -92,11 +98,19 @@ func Handshake(conn net.Conn, br *bufio.Reader, o HandshakeOptions) (*SyncReply,
 	if o.ID != "" {
 		id, off = o.ID, strconv.FormatInt(o.Offset+1, 10)
 	}
-	if r, err = send("PSYNC", id, off); err != nil {
+	psync := []string{"PSYNC", id, off}
+	if o.Failover {
+		psync = append(psync, "FAILOVER")
+	}
+	if r, err = send(psync...); err != nil {
 		return nil, err
 	}
 	conn.SetDeadline(time.Time{})
-	return ParsePSYNCReply(r)
+	rep, err := ParsePSYNCReply(r)
+	if err != nil && o.Failover {
+		return nil, fmt.Errorf("%w: %s", ErrFailoverRejected, r)
+	}
+	return rep, err
 }
 
 // ParsePSYNCReply reads +FULLRESYNC <id> <offset> or +CONTINUE [<id>].

@@ -33,6 +33,8 @@ type replState struct {
 	noHistory atomic.Bool   // a failed load left data that matches no history
 	acks      chan struct{} // closed and replaced when a replica ACKs (WAIT)
 
+	fo failoverState // FAILOVER: cmd_failover.go
+
 	clusterOnce sync.Once    // repl_cluster.go
 	clusterOps  chan func()  // SetMaster/UnsetMaster of the cluster state machine, in order
 	good        atomic.Int64 // replicas with a lag within min-replicas-max-lag
@@ -182,6 +184,7 @@ func (r *replState) cron() {
 		// master paused for a manual failover sends none, its offset must hold (pause.go).
 		r.stream.FeedCommands(-1, [][][]byte{{[]byte("PING")}})
 	}
+	r.updateFailover()
 	good := int64(0)
 	timeout := time.Duration(r.timeout.Load()) * time.Second
 	for _, rc := range reps {
@@ -303,7 +306,7 @@ func (r *replState) info() []InfoField {
 	}
 	active, size, first, hist := r.stream.Backlog()
 	f = append(f,
-		kv("master_failover_state", "no-failover"),
+		kv("master_failover_state", r.failoverStateName()),
 		kv("master_replid", id),
 		kv("master_replid2", id2),
 		kv("master_repl_offset", off),

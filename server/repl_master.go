@@ -142,6 +142,13 @@ func cmdPsync(c *Client, args [][]byte) {
 	if c.replica != nil || c.master {
 		return // already a replica: ignored, as Redis does
 	}
+	if len(args) > 3 && eqFold(args[0], "psync") && eqFold(args[3], "failover") && !c.failoverPsync(args) {
+		return
+	}
+	if r.failoverActive() {
+		c.w.Error("NOMASTERLINK Can't SYNC while failing over")
+		return
+	}
 	if r.isReplica() && !r.linkUp() {
 		c.w.Error("NOMASTERLINK Can't SYNC while not connected with my master")
 		return
@@ -159,7 +166,7 @@ func cmdPsync(c *Client, args [][]byte) {
 	s.world.Lock()
 	rc := &replicaConn{c: c, hello: c.replHello, firstAck: make(chan struct{}), since: time.Now()}
 	rc.ackTime.Store(time.Now().UnixMilli())
-	if psync && len(args) == 3 && !c.replHello.rdbOnly {
+	if psync && len(args) >= 3 && !c.replHello.rdbOnly {
 		if off, ok := parseInt(args[2]); ok && r.stream.CanContinue(string(args[1]), off) {
 			cur, err := r.stream.NewCursor(off - 1)
 			if err == nil {

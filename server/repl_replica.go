@@ -218,11 +218,15 @@ func (l *masterLink) syncOnce() error {
 	if p, _ := strconv.Atoi(s.configValue("replica-announce-port", "0")); p != 0 {
 		port = p
 	}
+	failover := r.failoverActive() // FAILOVER: this former master hands over to its target
 	rep, err := replication.Handshake(conn, br, replication.HandshakeOptions{
 		User: s.configValue("masteruser", ""), Pass: s.configValue("masterauth", ""),
 		ListeningPort: port, AnnounceIP: s.configValue("replica-announce-ip", ""),
-		ID: id, Offset: off, Timeout: timeout,
+		ID: id, Offset: off, Timeout: timeout, Failover: failover,
 	})
+	if failover {
+		r.failoverHandshake(err)
+	}
 	if err != nil {
 		return err
 	}

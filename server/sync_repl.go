@@ -26,6 +26,10 @@ func cmdReplicaof(c *Client, args [][]byte) {
 		c.w.Error("ERR REPLICAOF not allowed in cluster mode.")
 		return
 	}
+	if s.repl.failoverActive() {
+		c.w.Error("ERR REPLICAOF not allowed while failing over.")
+		return
+	}
 	// Stopping a link waits for it, and a link may be waiting for the world (a load).
 	held := c.releaseWorld()
 	defer c.reacquireWorld(held)
