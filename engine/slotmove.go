@@ -106,15 +106,21 @@ func (e *Engine) SnapshotWith(fn func()) (*Snapshot, error) {
 	return s, nil
 }
 
-// SlotImport receives the records of slot ranges (ExportSlots' order) and stages them.
+// SlotImport receives the records of slot ranges (ExportSlots' order) and stages them: they
+// go, under their final keys, into SSTs kept in the import's directory and out of the store,
+// so nothing a client, KEYS, SCAN, DBSIZE or COUNTKEYSINSLOT reads can see them. Promote
+// ingests the files (a link, not a copy): the hand-over costs milliseconds whatever the
+// size. (Earlier imports ingested under the staging prefix 0xFF 's'; ClearStaging still
+// drops what such an import left.)
 type SlotImport struct {
 	e       *Engine
 	dir     string
 	ranges  []SlotRange
+	pdb     byte // the physical db of db 0 the keys were written for
 	w       *sstable.Writer
 	path    string
-	files   int
-	bytes   int64 // in the open SST
+	paths   []string // closed SSTs, ready to ingest
+	bytes   int64    // in the open SST
 	last    []byte
 	keys    map[uint16]int64 // metadata records per slot, staged
 	expires map[uint16]int64
@@ -122,19 +128,22 @@ type SlotImport struct {
 	Records, Bytes int64
 }
 
-// sstTarget is the size at which a staging SST is closed and ingested.
+// sstTarget is the size at which a staged SST is closed.
 const sstTarget = 64 << 20
 
 // ErrOutOfOrder refuses a record not after the previous one or outside the ranges.
 var ErrOutOfOrder = errors.New("engine: slot import record out of order or outside its ranges")
 
-// NewSlotImport prepares a staging area for ranges, dropping whatever an earlier attempt
-// left there. dir holds the SSTs until they are ingested.
+// NewSlotImport prepares a staging area for ranges in dir, dropping whatever an earlier
+// attempt left there (files, and records under the old staging prefix).
 func (e *Engine) NewSlotImport(dir string, ranges []SlotRange) (*SlotImport, error) {
+	if err := os.RemoveAll(dir); err != nil {
+		return nil, err
+	}
 	if err := os.MkdirAll(dir, 0o755); err != nil {
 		return nil, err
 	}
-	im := &SlotImport{e: e, dir: dir, ranges: ranges, keys: map[uint16]int64{}, expires: map[uint16]int64{}}
+	im := &SlotImport{e: e, dir: dir, ranges: ranges, pdb: e.phys(0), keys: map[uint16]int64{}, expires: map[uint16]int64{}}
 	if err := im.clearStaging(); err != nil {
 		return nil, err
 	}
@@ -183,9 +192,9 @@ func (im *SlotImport) Add(key, value []byte) error {
 			return err
 		}
 	}
-	sk := make([]byte, 0, 2+len(key))
-	sk = append(append(sk, localPrefix, localStaging), key...)
-	if err := im.w.Set(sk, value); err != nil {
+	rk := make([]byte, 0, 1+len(key))
+	rk = append(append(rk, im.pdb), key...)
+	if err := im.w.Set(rk, value); err != nil {
 		return err
 	}
 	im.last = append(im.last[:0], key...)
@@ -200,8 +209,7 @@ func (im *SlotImport) Add(key, value []byte) error {
 }
 
 func (im *SlotImport) openSST() error {
-	im.files++
-	im.path = filepath.Join(im.dir, fmt.Sprintf("stage-%06d.sst", im.files))
+	im.path = filepath.Join(im.dir, fmt.Sprintf("stage-%06d.sst", len(im.paths)+1))
 	f, err := vfs.Default.Create(im.path, vfs.WriteCategoryUnspecified)
 	if err != nil {
 		return err
@@ -218,7 +226,7 @@ func (e *Engine) writerOptions() sstable.WriterOptions {
 	return o.MakeWriterOptions(0, e.db.TableFormat())
 }
 
-// Flush closes the open SST and ingests it under the staging prefix.
+// Flush closes the open SST (it waits in the directory for Promote).
 func (im *SlotImport) Flush() error {
 	if im.w == nil {
 		return nil
@@ -229,94 +237,49 @@ func (im *SlotImport) Flush() error {
 		os.Remove(path)
 		return err
 	}
-	err := im.e.db.Ingest(context.Background(), []string{path})
-	os.Remove(path) // ingested files are linked or copied: ours can go
-	return err
+	im.paths = append(im.paths, path)
+	return nil
 }
 
-// Promote makes the staged records the slots' records in db 0: the real ranges are
-// cleared, the staged records written there (as SSTs, ingested), the counters set, and the
-// staging area dropped. The caller guarantees that nothing writes these slots meanwhile.
+// StagedFiles is the number of SSTs waiting for Promote (tests, progress).
+func (im *SlotImport) StagedFiles() int { return len(im.paths) }
+
+// Promote makes the staged records the slots' records in db 0: whatever the real ranges
+// held goes, the SSTs are ingested, the counters set. The caller guarantees that nothing
+// writes these slots meanwhile. When the real ranges are empty (the usual case: the node
+// does not own the slots) no range tombstone is written, so the ingest does not wait for a
+// memtable flush.
 func (im *SlotImport) Promote() error {
 	if err := im.Flush(); err != nil {
 		return err
 	}
 	e := im.e
+	e.global.Lock()
+	defer e.global.Unlock()
 	pdb := e.phys(0)
-	var paths []string
-	var w *sstable.Writer
-	var size int64
-	closeSST := func() error {
-		if w == nil {
-			return nil
-		}
-		err := w.Close()
-		w = nil
-		return err
+	if pdb != im.pdb {
+		return errors.New("engine: slot import: db 0 was swapped during the import")
 	}
-	defer func() {
-		closeSST()
-		for _, p := range paths {
-			os.Remove(p)
-		}
-	}()
+	clear := e.db.NewBatch()
+	defer clear.Close()
 	for _, r := range im.ranges {
-		lo, hi := stagingBounds(r)
+		lo, hi := realBounds(pdb, r)
 		it, err := e.db.NewIter(&pebble.IterOptions{LowerBound: lo, UpperBound: hi})
 		if err != nil {
 			return err
 		}
-		for ok := it.First(); ok; ok = it.Next() {
-			if w == nil || size >= sstTarget {
-				if err := closeSST(); err != nil {
-					it.Close()
-					return err
-				}
-				p := filepath.Join(im.dir, fmt.Sprintf("promote-%06d.sst", len(paths)+1))
-				f, err := vfs.Default.Create(p, vfs.WriteCategoryUnspecified)
-				if err != nil {
-					it.Close()
-					return err
-				}
-				paths = append(paths, p)
-				w = sstable.NewWriter(objstorageprovider.NewFileWritable(f), e.writerOptions())
-				size = 0
-			}
-			k := it.Key()
-			rk := make([]byte, 0, len(k)-1)
-			rk = append(append(rk, pdb), k[2:]...)
-			v, err := it.ValueAndErr()
-			if err == nil {
-				err = w.Set(rk, v)
-			}
-			if err != nil {
-				it.Close()
-				return err
-			}
-			size += int64(len(rk) + len(v))
-		}
+		occupied := it.First()
 		if err := it.Close(); err != nil {
 			return err
 		}
-	}
-	if err := closeSST(); err != nil {
-		return err
-	}
-	// From here on the store changes: nothing else may run (the SSTs are built already).
-	e.global.Lock()
-	defer e.global.Unlock()
-	// Anything left in the real ranges (an earlier owner's leftovers) goes first.
-	clear := e.db.NewBatch()
-	for _, r := range im.ranges {
-		lo, hi := realBounds(pdb, r)
-		clear.DeleteRange(lo, hi, nil)
+		if occupied { // an earlier owner's leftovers
+			clear.DeleteRange(lo, hi, nil)
+		}
 		clear.DeleteRange(counterKey(pdb, r.Start), slotUpper([]byte{localPrefix, localCounter, pdb}, r.End), nil)
 	}
 	if err := clear.Commit(pebble.Sync); err != nil {
-		clear.Close()
 		return err
 	}
-	clear.Close()
 	c := e.counts[pdb]
 	for _, r := range im.ranges {
 		for s := int(r.Start); s <= int(r.End); s++ {
@@ -324,17 +287,17 @@ func (im *SlotImport) Promote() error {
 			c.nextDue[s].Store(0)
 		}
 	}
-	if len(paths) > 0 {
-		if err := e.db.Ingest(context.Background(), paths); err != nil {
+	if len(im.paths) > 0 {
+		if err := e.db.Ingest(context.Background(), im.paths); err != nil {
 			return err
 		}
+		for _, p := range im.paths {
+			os.Remove(p) // ingested files are linked or copied: ours can go
+		}
+		im.paths = nil
 	}
 	b := e.db.NewBatch()
 	defer b.Close()
-	for _, r := range im.ranges {
-		lo, hi := stagingBounds(r)
-		b.DeleteRange(lo, hi, nil)
-	}
 	for slot, n := range im.keys {
 		b.Merge(counterKey(pdb, slot), encodeCounter(n, im.expires[slot]), nil)
 	}
@@ -351,13 +314,17 @@ func (im *SlotImport) Promote() error {
 	return nil
 }
 
-// Abort drops the staged records and the files not yet ingested.
+// Abort drops the staged files (and any record under the old staging prefix).
 func (im *SlotImport) Abort() error {
 	if im.w != nil {
 		im.w.Close()
 		im.w = nil
 		os.Remove(im.path)
 	}
+	for _, p := range im.paths {
+		os.Remove(p)
+	}
+	im.paths = nil
 	return im.clearStaging()
 }
 
