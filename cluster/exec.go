@@ -18,19 +18,20 @@ var logLevels = [...]slog.Level{
 	state.Warning: slog.LevelWarn,
 }
 
-// execLocked carries out an Output; the caller holds n.mu. nodes.conf is written before
-// any message goes out, so a vote or an epoch is durable before it is announced. The
-// returned error is a failed save (already logged).
-func (n *Node) execLocked(out state.Output) error {
+// execLocked carries out an Output; the caller holds n.mu. A change to nodes.conf is
+// handed to the saver (persist.go), and every message queued from now on is written only
+// once that save is done, so a vote or an epoch is durable before it is announced. It
+// returns the save generation to wait for before replying (0: nothing to save).
+func (n *Node) execLocked(out state.Output) uint64 {
 	for _, id := range out.Closes {
 		if c := n.conns[id]; c != nil {
 			delete(n.conns, id)
 			c.shutdown()
 		}
 	}
-	var err error
+	var gen uint64
 	if out.Save || out.Fsync {
-		err = n.saveLocked(out.Fsync)
+		gen = n.markLocked(out.Fsync)
 		if n.handoff != nil {
 			n.handoff.wake() // the slot map may have changed: keys may have an owner now
 		}
@@ -48,7 +49,7 @@ func (n *Node) execLocked(out state.Output) error {
 		if s.Msg != last {
 			last, enc = s.Msg, bus.Encode(s.Msg)
 		}
-		c.enqueue(enc)
+		c.enqueue(enc, n.sv.want)
 	}
 	for _, l := range out.Logs {
 		if int(l.Level) < len(logLevels) {
@@ -73,5 +74,5 @@ func (n *Node) execLocked(out state.Output) error {
 	}
 	// SetMaster / UnsetMaster and the write pause are the replication layer's seam; the
 	// role, flags and slaveof already travel on the bus.
-	return err
+	return gen
 }

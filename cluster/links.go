@@ -4,6 +4,7 @@ import (
 	"bufio"
 	"context"
 	"errors"
+	"fmt"
 	"net"
 	"strconv"
 	"sync"
@@ -21,6 +22,8 @@ type conn struct {
 	mu     sync.Mutex
 	nc     net.Conn // nil while dialing
 	queue  [][]byte
+	bytes  int64  // queued plus being written: the link's send buffer
+	gen    uint64 // nodes.conf save the queued messages wait for (persist.go)
 	closed bool
 	wake   chan struct{} // cap 1: the writer has work or must stop
 }
@@ -36,11 +39,14 @@ func (c *conn) signal() {
 	}
 }
 
-// enqueue appends an encoded message to the send buffer.
-func (c *conn) enqueue(b []byte) {
+// enqueue appends an encoded message to the send buffer; it goes out once nodes.conf
+// save gen is done.
+func (c *conn) enqueue(b []byte, gen uint64) {
 	c.mu.Lock()
 	if !c.closed {
 		c.queue = append(c.queue, b)
+		c.bytes += int64(len(b))
+		c.gen = max(c.gen, gen)
 	}
 	c.mu.Unlock()
 	c.signal()
@@ -51,6 +57,7 @@ func (c *conn) shutdown() {
 	c.mu.Lock()
 	c.closed = true
 	c.queue = nil
+	c.bytes = 0
 	nc := c.nc
 	c.mu.Unlock()
 	if nc != nil {
@@ -82,16 +89,68 @@ func (n *Node) writeLoop(c *conn) {
 		}
 		batch := net.Buffers(c.queue)
 		c.queue = nil
-		nc := c.nc
+		nc, gen := c.nc, c.gen
 		c.mu.Unlock()
 		if len(batch) == 0 {
 			continue
+		}
+		// What these messages say must be in nodes.conf first (Redis writes them after
+		// beforeSleep saved it).
+		n.waitSaved(gen)
+		var size int64
+		for _, b := range batch {
+			size += int64(len(b))
 		}
 		nc.SetWriteDeadline(time.Now().Add(n.writeTimeout()))
 		if _, err := batch.WriteTo(nc); err != nil {
 			n.linkFailed(c)
 			return
 		}
+		c.mu.Lock()
+		if !c.closed {
+			c.bytes -= size
+		}
+		c.mu.Unlock()
+	}
+}
+
+// sendBuf returns the bytes waiting to be written on c.
+func (c *conn) sendBuf() int64 {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.bytes
+}
+
+// SetLinkSendBufLimit sets cluster-link-sendbuf-limit in bytes (0: no limit).
+func (n *Node) SetLinkSendBufLimit(v int64) { n.sendBufLimit.Store(v) }
+
+// freeFullLinksLocked is clusterNodeCronFreeLinkOnBufferLimitReached for every link bound
+// to a node: one whose send buffer went over cluster-link-sendbuf-limit (a peer that stopped
+// reading) is freed and counted in total_cluster_links_buffer_limit_exceeded; the cron
+// reconnects it. The caller holds n.mu.
+func (n *Node) freeFullLinksLocked(now int64) {
+	limit := n.sendBufLimit.Load()
+	if limit <= 0 {
+		return
+	}
+	for _, li := range n.st.Links() {
+		c := n.conns[li.ID]
+		if c == nil {
+			continue
+		}
+		size := c.sendBuf()
+		if size <= limit {
+			continue
+		}
+		dir := "to"
+		if li.Inbound {
+			dir = "from"
+		}
+		n.log.Warn(fmt.Sprintf("Freeing cluster link(%s node %.40s, used memory: %d) due to exceeding send buffer memory limit.", dir, li.NodeID, size))
+		delete(n.conns, li.ID)
+		c.shutdown()
+		n.st.LinkBufferLimitExceeded()
+		n.execLocked(n.st.LinkClosed(now, li.ID))
 	}
 }
 

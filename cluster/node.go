@@ -29,8 +29,9 @@ type Options struct {
 	Engine     *engine.Engine
 	Logger     *slog.Logger
 
-	ReadsWhenDown bool   // cluster-allow-reads-when-down
-	EndpointType  string // cluster-preferred-endpoint-type: ip, hostname, unknown-endpoint
+	ReadsWhenDown    bool   // cluster-allow-reads-when-down
+	LinkSendBufLimit int64  // cluster-link-sendbuf-limit in bytes, 0: none (SetLinkSendBufLimit)
+	EndpointType     string // cluster-preferred-endpoint-type: ip, hostname, unknown-endpoint
 
 	// ReplOffset supplies the replication offset (the replication layer's seam); nil is 0.
 	ReplOffset func() int64
@@ -61,8 +62,10 @@ type Node struct {
 
 	nodeTimeout   atomic.Int64  // cfg.NodeTimeout for the link goroutines, which hold no lock
 	malformed     atomic.Uint64 // bus packets dropped because they did not decode
+	sendBufLimit  atomic.Int64  // cluster-link-sendbuf-limit, bytes: links.go
 	readsWhenDown atomic.Bool
 	endpointType  atomic.Int32
+	sv            saves                                  // nodes.conf saves: persist.go
 	replHook      func(set *state.ReplicaOf, unset bool) // replication.go
 	handoff       *handoff                               // keys of slots not served here: handoff.go
 	replSrc       atomic.Pointer[ReplicationSource]      // replication.go
@@ -91,6 +94,7 @@ func Open(o Options) (*Node, error) {
 		done:  make(chan struct{}),
 	}
 	n.ctx, n.cancel = context.WithCancel(context.Background())
+	n.sv.init()
 	if n.log == nil {
 		n.log = slog.Default()
 	}
@@ -98,6 +102,7 @@ func Open(o Options) (*Node, error) {
 		n.now = func() int64 { return time.Now().UnixMilli() }
 	}
 	n.nodeTimeout.Store(o.Config.NodeTimeout)
+	n.SetLinkSendBufLimit(o.LinkSendBufLimit)
 	n.SetReadsWhenDown(o.ReadsWhenDown)
 	n.SetEndpointType(o.EndpointType)
 	eng := o.Engine
@@ -121,9 +126,11 @@ func Open(o Options) (*Node, error) {
 		st, out := state.New(o.Config, hooks, src, now)
 		n.st, n.fresh = st, true
 		n.log.Info(fmt.Sprintf("No cluster configuration found, I'm %.40s", st.MyID()))
-		if err := n.execLocked(out); err != nil {
+		n.execLocked(out)
+		if err := n.saveLocked(true); err != nil { // clusterInit saves a new identity at once
 			return nil, err
 		}
+		n.startSaver()
 		return n, nil
 	}
 	st, err := state.Load(o.Config, hooks, src, conf, now)
@@ -140,7 +147,14 @@ func Open(o Options) (*Node, error) {
 	if err := n.saveLocked(true); err != nil {
 		return nil, err
 	}
+	n.startSaver()
 	return n, nil
+}
+
+// startSaver starts the nodes.conf saver (persist.go); Close stops it.
+func (n *Node) startSaver() {
+	n.wg.Add(1)
+	go n.saver()
 }
 
 // Fresh reports whether this start created the node's identity (no nodes.conf existed).
@@ -227,18 +241,24 @@ func (n *Node) cron() {
 			return
 		case <-t.C:
 			n.mu.Lock()
-			n.execLocked(n.st.Tick(n.now()))
+			now := n.now()
+			n.freeFullLinksLocked(now)
+			n.execLocked(n.st.Tick(now))
 			n.mu.Unlock()
 		}
 	}
 }
 
 // Do runs fn on the state machine under the node's lock and executes the Output it
-// returns. CLUSTER commands go through it.
+// returns. CLUSTER commands go through it: it returns once nodes.conf holds the change, as
+// Redis replies after the save its beforeSleep makes (concurrent commands share a save).
 func (n *Node) Do(fn func(now int64, st *state.State) state.Output) {
 	n.mu.Lock()
-	defer n.mu.Unlock()
-	n.execLocked(fn(n.now(), n.st))
+	gen := n.execLocked(fn(n.now(), n.st))
+	n.mu.Unlock()
+	if gen != 0 {
+		n.waitSaved(gen)
+	}
 }
 
 // View runs fn on the state machine under the node's lock, for reads.
@@ -251,10 +271,13 @@ func (n *Node) View(fn func(now int64, st *state.State)) {
 // SetConfig changes settings (CONFIG SET): f edits a copy of the current ones.
 func (n *Node) SetConfig(f func(c *state.Config)) {
 	n.mu.Lock()
-	defer n.mu.Unlock()
 	f(&n.cfg)
 	n.nodeTimeout.Store(n.cfg.NodeTimeout)
-	n.execLocked(n.st.SetConfig(n.now(), n.cfg))
+	gen := n.execLocked(n.st.SetConfig(n.now(), n.cfg))
+	n.mu.Unlock()
+	if gen != 0 {
+		n.waitSaved(gen)
+	}
 }
 
 // SetReadsWhenDown sets cluster-allow-reads-when-down.

@@ -1,10 +1,18 @@
 package cluster
 
 import (
+	"fmt"
+	"io"
+	"net"
 	"os"
 	"path/filepath"
+	"strconv"
 	"strings"
+	"sync"
 	"testing"
+	"time"
+
+	"github.com/slotdb/slotdb/cluster/state"
 )
 
 func TestLoadConfigMissingEmptyCorrupt(t *testing.T) {
@@ -66,5 +74,112 @@ func TestWriteConfigReplaces(t *testing.T) {
 	}
 	if err := writeConfig(filepath.Join(dir, "missing", "nodes.conf"), []byte("x"), true); err == nil {
 		t.Fatal("writing into a missing directory succeeded")
+	}
+}
+
+// Concurrent CLUSTER commands share nodes.conf saves, and each returns only once the file
+// holds its change.
+func TestSavesCoalesced(t *testing.T) {
+	n, _ := testNode(t)
+	path := n.opts.ConfigFile
+	before := n.sv.writes.Load()
+	const clients = 40
+	var wg sync.WaitGroup
+	errs := make(chan error, clients)
+	for i := range clients {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			slot := strconv.Itoa(1000 + i)
+			var err error
+			n.Do(func(now int64, st *state.State) state.Output {
+				out, e := st.AddSlots(now, []string{slot})
+				err = e
+				return out
+			})
+			if err != nil {
+				errs <- err
+				return
+			}
+			data, err := os.ReadFile(path)
+			if err != nil {
+				errs <- err
+				return
+			}
+			if !slotInConf(string(data), 1000+i) {
+				errs <- fmt.Errorf("ADDSLOTS %s returned before nodes.conf held the slot:\n%s", slot, data)
+			}
+		}()
+	}
+	wg.Wait()
+	close(errs)
+	for err := range errs {
+		t.Fatal(err)
+	}
+	if w := n.sv.writes.Load() - before; w >= clients || w < 1 {
+		t.Fatalf("%d saves for %d concurrent commands, want fewer than one each", w, clients)
+	} else {
+		t.Logf("%d commands, %d saves", clients, w)
+	}
+}
+
+// slotInConf reports whether myself's line of a nodes.conf text covers slot.
+func slotInConf(conf string, slot int) bool {
+	for _, l := range strings.Split(conf, "\n") {
+		f := strings.Fields(l)
+		if len(f) < 8 || !strings.Contains(f[2], "myself") {
+			continue
+		}
+		for _, tok := range f[8:] {
+			lo, hi, ok := strings.Cut(tok, "-")
+			if !ok {
+				hi = lo
+			}
+			a, err1 := strconv.Atoi(lo)
+			b, err2 := strconv.Atoi(hi)
+			if err1 == nil && err2 == nil && slot >= a && slot <= b {
+				return true
+			}
+		}
+	}
+	return false
+}
+
+// A message queued after a change goes out only once nodes.conf holds the change.
+func TestMessagesWaitForSave(t *testing.T) {
+	n := &Node{done: make(chan struct{}), conns: map[state.LinkID]*conn{}}
+	n.sv.init()
+	n.nodeTimeout.Store(1000)
+	local, remote := net.Pipe()
+	defer remote.Close()
+	c := newConn(1, local)
+	n.conns[1] = c
+	n.wg.Add(1)
+	go n.writeLoop(c)
+	defer func() { c.shutdown(); close(n.done); n.wg.Wait() }()
+	n.mu.Lock()
+	gen := n.markLocked(true)
+	n.mu.Unlock()
+	c.enqueue([]byte("ping"), gen)
+	got := make(chan string, 1)
+	go func() {
+		buf := make([]byte, 4)
+		if _, err := io.ReadFull(remote, buf); err == nil {
+			got <- string(buf)
+		}
+	}()
+	select {
+	case m := <-got:
+		t.Fatalf("%q written before the save", m)
+	case <-time.After(100 * time.Millisecond):
+	}
+	n.finishSave(gen)
+	select {
+	case m := <-got:
+		if m != "ping" {
+			t.Fatalf("got %q", m)
+		}
+	case <-time.After(5 * time.Second):
+		t.Fatal("message not written after the save")
 	}
 }

@@ -64,15 +64,16 @@ func startCluster(cfg *config.Config, ap config.Applied, eng *engine.Engine, log
 		return nil, fmt.Errorf("Redis port number too high. Cluster communication port is 10,000 port numbers higher than your Redis port. Your Redis port number must be 55535 or less.")
 	}
 	node, err := cluster.Open(cluster.Options{
-		Config:        sc,
-		ConfigFile:    ap.ClusterConfigFile,
-		Bind:          ap.Bind,
-		BusPort:       busPort,
-		Engine:        eng,
-		Logger:        log,
-		ReadsWhenDown: cfg.Bool("cluster-allow-reads-when-down"),
-		EndpointType:  cfg.String("cluster-preferred-endpoint-type"),
-		OnPublish:     onPublish, // bus PUBLISH / SPUBLISH to local subscribers
+		Config:           sc,
+		ConfigFile:       ap.ClusterConfigFile,
+		Bind:             ap.Bind,
+		BusPort:          busPort,
+		Engine:           eng,
+		Logger:           log,
+		ReadsWhenDown:    cfg.Bool("cluster-allow-reads-when-down"),
+		LinkSendBufLimit: sendBufLimit(cfg.Memory("cluster-link-sendbuf-limit")),
+		EndpointType:     cfg.String("cluster-preferred-endpoint-type"),
+		OnPublish:        onPublish, // bus PUBLISH / SPUBLISH to local subscribers
 	})
 	if err != nil {
 		return nil, err
@@ -146,4 +147,15 @@ func wireCluster(cfg *config.Config, node *cluster.Node, realPort, realCPort int
 	cfg.OnChange("cluster-replica-no-failover", flag(func(c *state.Config, v bool) { c.ReplicaNoFailover = v }))
 	cfg.OnChange("cluster-allow-reads-when-down", func(s string) error { node.SetReadsWhenDown(s == "yes"); return nil })
 	cfg.OnChange("cluster-preferred-endpoint-type", func(s string) error { node.SetEndpointType(s); return nil })
+	cfg.OnChange("cluster-link-sendbuf-limit", func(s string) error {
+		v, err := strconv.ParseUint(s, 10, 64)
+		if err != nil {
+			return err
+		}
+		node.SetLinkSendBufLimit(sendBufLimit(v))
+		return nil
+	})
 }
+
+// sendBufLimit clamps cluster-link-sendbuf-limit (unsigned, as Redis stores it) to int64.
+func sendBufLimit(v uint64) int64 { return int64(min(v, 1<<63-1)) }
