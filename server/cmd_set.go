@@ -481,6 +481,26 @@ func storeResult(tx *engine.Tx, dst []byte, members [][]byte, lim engine.SetLimi
 	return s.Save()
 }
 
+// readOrStore runs a set algebra command's fn: a change of dst and keys when it stores (dst
+// set), else a consistent read of keys.
+func (c *Client) readOrStore(dst []byte, keys [][]byte, fn func(tx *engine.Tx) error) bool {
+	if dst != nil {
+		return c.update(append([][]byte{dst}, keys...), fn)
+	}
+	return c.viewKeys(keys, fn)
+}
+
+// writeSetResult replies with a set algebra result: its size when it was stored, else its
+// members in the order Redis would list them.
+func (c *Client) writeSetResult(out [][]byte, stored bool, lim engine.SetLimits) {
+	if stored {
+		c.w.Int(int64(len(out)))
+		return
+	}
+	redisOrder(out, lim)
+	c.writeMembers(out, true)
+}
+
 // sinterGeneric is SINTER, SMEMBERS, SINTERSTORE and SINTERCARD (cardOnly, limit 0 = none).
 func sinterGeneric(c *Client, keys [][]byte, dst []byte, cardOnly bool, limit int64) {
 	lim := c.setLimits()
@@ -524,24 +544,14 @@ func sinterGeneric(c *Client, keys [][]byte, dst []byte, cardOnly bool, limit in
 		}
 		return storeResult(tx, dst, out, lim, false)
 	}
-	var ok bool
-	if dst != nil {
-		ok = c.update(append([][]byte{dst}, keys...), run)
-	} else {
-		ok = c.viewKeys(keys, run)
-	}
-	if !ok {
+	if !c.readOrStore(dst, keys, run) {
 		return
 	}
-	switch {
-	case cardOnly:
+	if cardOnly {
 		c.w.Int(card)
-	case dst != nil:
-		c.w.Int(int64(len(out)))
-	default:
-		redisOrder(out, lim)
-		c.writeMembers(out, true)
+		return
 	}
+	c.writeSetResult(out, dst != nil, lim)
 }
 
 // cmdSintercard is SINTERCARD numkeys key [key ...] [LIMIT limit].
@@ -598,21 +608,9 @@ func sunionDiffGeneric(c *Client, keys [][]byte, dst []byte, op int) {
 		}
 		return storeResult(tx, dst, out, lim, convert)
 	}
-	var ok bool
-	if dst != nil {
-		ok = c.update(append([][]byte{dst}, keys...), run)
-	} else {
-		ok = c.viewKeys(keys, run)
+	if c.readOrStore(dst, keys, run) {
+		c.writeSetResult(out, dst != nil, lim)
 	}
-	if !ok {
-		return
-	}
-	if dst != nil {
-		c.w.Int(int64(len(out)))
-		return
-	}
-	redisOrder(out, lim)
-	c.writeMembers(out, true)
 }
 
 // unionOf merges the sources' sorted member streams.
