@@ -3,6 +3,8 @@ package engine
 import (
 	"math/rand/v2"
 	"sync/atomic"
+
+	"github.com/slotdb/slotdb/rdb"
 )
 
 // Access stamps: what Redis keeps in robj->lru for eviction and OBJECT IDLETIME/FREQ (evict.c).
@@ -281,15 +283,31 @@ func (tx *Tx) Touch(key []byte) {
 	}
 }
 
-// setLoadedAccess records the IDLE or FREQ an RDB gave a loaded key (negative = none).
-func (e *Engine) setLoadedAccess(db int, key []byte, idle int64, freq int, now int64) {
-	if idle < 0 && freq < 0 {
+// loadedAccess records the IDLE or FREQ an RDB gives its keys while it is bulk-loaded, until
+// the side table is full: a key past that reads as accessed at startup, which is what the
+// table would have forgotten anyway.
+type loadedAccess struct {
+	e      *Engine
+	now    int64
+	budget int64 // bytes the side table can still take
+}
+
+// newLoadedAccess starts the stamps of a bulk load; the store is empty, so are its stamps.
+func (e *Engine) newLoadedAccess(now int64) *loadedAccess {
+	e.cache.clearStamps()
+	return &loadedAccess{e: e, now: now, budget: int64(e.cache.stamps.GetMaximum())}
+}
+
+// add records en's IDLE or FREQ (negative = none), as objectSetLRUOrLFU keeps them.
+func (la *loadedAccess) add(en *rdb.Entry) {
+	if (en.Idle < 0 && en.Freq < 0) || la.budget <= 0 {
 		return
 	}
-	if v, ok := e.restoredStamp(idle, freq, now); ok {
+	if v, ok := la.e.restoredStamp(en.Idle, en.Freq, la.now); ok {
 		s := &accessStamp{}
 		s.v.Store(v)
-		e.cache.putStamp(e.phys(db), key, s)
+		la.e.cache.putStamp(la.e.phys(en.DB), en.Key, s)
+		la.budget -= int64(len(en.Key) + stampOverhead)
 	}
 }
 

@@ -1,12 +1,15 @@
 package engine
 
 import (
+	"bytes"
 	"fmt"
 	"math"
 	"math/rand/v2"
 	"sort"
 	"sync/atomic"
 	"testing"
+
+	"github.com/slotdb/slotdb/rdb"
 )
 
 // The LRU clock: seconds, 24 bits, and estimateObjectIdleTime across the wrap.
@@ -245,5 +248,58 @@ func TestAccessSurvivesEviction(t *testing.T) {
 	m, _ = e.LookupNoTouch(0, []byte("hot"))
 	if got := e.Freq(m); got != 25 {
 		t.Errorf("freq after eviction = %d, want 25", got)
+	}
+}
+
+// RDB_OPCODE_IDLE / RDB_OPCODE_FREQ before a key set its access data when the RDB is loaded,
+// the one the policy in force uses (objectSetLRUOrLFU).
+func TestAccessFromLoadedRDB(t *testing.T) {
+	var buf bytes.Buffer
+	w := rdb.NewWriter(&buf, rdb.DefaultVersion)
+	for _, en := range []rdb.Entry{
+		{Key: []byte("idle"), Idle: 100, Freq: -1, Object: rdb.Object{Kind: rdb.KindString, Str: []byte("v")}},
+		{Key: []byte("freq"), Idle: -1, Freq: 50, Object: rdb.Object{Kind: rdb.KindString, Str: []byte("v")}},
+		{Key: []byte("none"), Idle: -1, Freq: -1, Object: rdb.Object{Kind: rdb.KindString, Str: []byte("v")}},
+	} {
+		if err := w.WriteEntry(&en); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := w.Close(); err != nil {
+		t.Fatal(err)
+	}
+	for _, lfu := range []bool{false, true} {
+		var now atomic.Int64
+		now.Store(1_700_000_000_000)
+		e := openAccessEngine(t, &now)
+		e.SetAccessPolicy(lfu)
+		if _, err := e.LoadRDB(bytes.NewReader(buf.Bytes()), LoadOptions{}); err != nil {
+			t.Fatal(err)
+		}
+		get := func(k string) *Meta {
+			m, err := e.LookupNoTouch(0, []byte(k))
+			if err != nil || m == nil {
+				t.Fatalf("%s: %v %v", k, m, err)
+			}
+			return m
+		}
+		if !lfu {
+			if got := e.IdleTime(get("idle")); got != 100 {
+				t.Errorf("IDLE 100: idle %d", got)
+			}
+			if got := e.IdleTime(get("freq")); got != 0 {
+				t.Errorf("FREQ under LRU: idle %d, want the load's 0", got)
+			}
+			continue
+		}
+		if got := e.Freq(get("freq")); got != 50 {
+			t.Errorf("FREQ 50: freq %d", got)
+		}
+		if got := e.Freq(get("idle")); got != LFUInitVal {
+			t.Errorf("IDLE under LFU: freq %d, want %d", got, LFUInitVal)
+		}
+		if got := e.Freq(get("none")); got != LFUInitVal {
+			t.Errorf("no opcode: freq %d", got)
+		}
 	}
 }

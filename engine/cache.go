@@ -26,8 +26,12 @@ type cacheKey struct {
 // absent is the cached "no such key" entry.
 var absent = &Meta{}
 
-// stampShare is the fraction of the cache budget the side stamps table may use.
-const stampShare = 16
+// stampShare is the fraction of the cache budget the side stamps table may use;
+// stampOverhead is what one entry costs beside its key.
+const (
+	stampShare    = 16
+	stampOverhead = 48
+)
 
 func newMetaCache(bytes int64) *metaCache {
 	m := &metaCache{}
@@ -35,7 +39,7 @@ func newMetaCache(bytes int64) *metaCache {
 		MaximumWeight: uint64(max(bytes/stampShare, 1<<20)),
 		Clock:         clock.Otter{},
 		Weigher: func(k cacheKey, _ *accessStamp) uint32 {
-			return uint32(min(len(k.key)+48, 1<<31))
+			return uint32(min(len(k.key)+stampOverhead, 1<<31))
 		},
 	})
 	m.c = otter.Must(&otter.Options[cacheKey, *Meta]{

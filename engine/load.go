@@ -423,6 +423,7 @@ func (e *Engine) LoadRDB(r io.Reader, o LoadOptions) (*RDBResult, error) {
 	}
 	rd := rdb.NewReader(r)
 	res := &RDBResult{}
+	acc := e.newLoadedAccess(l.now) // IDLE/FREQ opcodes: access.go
 	// Entries travel in batches: a channel operation per key costs more than building a
 	// small string's records.
 	type batch struct {
@@ -471,6 +472,7 @@ func (e *Engine) LoadRDB(r io.Reader, o LoadOptions) (*RDBResult, error) {
 			if err := l.Add(en.DB, en.Key, &en.Object, en.ExpireAt); err != nil {
 				return fail(err)
 			}
+			acc.add(en)
 		}
 		if bt.err != nil {
 			return fail(bt.err)
