@@ -8,6 +8,7 @@ import (
 	"os"
 	"path/filepath"
 	"strconv"
+	"sync"
 
 	"github.com/slotdb/slotdb/aof"
 	"github.com/slotdb/slotdb/rdb"
@@ -109,16 +110,69 @@ func exportRDB(w io.Writer, topo *topology, p *progress, aofBase bool) error {
 		c.Close()
 	}
 	for db := 0; db < dbs; db++ {
-		for _, addr := range topo.masters {
-			if err := exportNode(rw, addr, db, p); err != nil {
-				return fmt.Errorf("%s db %d: %w", addr, db, err)
-			}
+		if err := exportDB(rw, topo.masters, db, p); err != nil {
+			return err
 		}
 	}
 	return rw.Close()
 }
 
-func exportNode(rw *rdb.Writer, addr string, db int, p *progress) error {
+// exportDB reads db from every master at once (one goroutine each, decoding its own DUMPs)
+// and writes the keys as they come.
+func exportDB(rw *rdb.Writer, masters []string, db int, p *progress) error {
+	type batch struct {
+		ens []*rdb.Entry
+		err error
+	}
+	ch := make(chan batch, 4*len(masters))
+	stop := make(chan struct{})
+	var wg sync.WaitGroup
+	for _, addr := range masters {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			err := exportNode(addr, db, p, func(ens []*rdb.Entry) bool {
+				select {
+				case ch <- batch{ens: ens}:
+					return true
+				case <-stop:
+					return false
+				}
+			})
+			if err != nil {
+				select {
+				case ch <- batch{err: fmt.Errorf("%s db %d: %w", addr, db, err)}:
+				case <-stop:
+				}
+			}
+		}()
+	}
+	go func() {
+		wg.Wait()
+		close(ch)
+	}()
+	var err error
+	for b := range ch {
+		if err != nil {
+			continue
+		}
+		if err = b.err; err != nil {
+			close(stop)
+			continue
+		}
+		for _, en := range b.ens {
+			if err = rw.WriteEntry(en); err != nil {
+				close(stop)
+				break
+			}
+		}
+	}
+	return err
+}
+
+// exportNode SCANs one master's db and DUMPs every key, pipelining the DUMPs of one SCAN
+// batch with the next SCAN; emit gets each batch of keys (false: stop).
+func exportNode(addr string, db int, p *progress, emit func([]*rdb.Entry) bool) error {
 	c, err := dial(addr)
 	if err != nil {
 		return err
@@ -130,10 +184,14 @@ func exportNode(rw *rdb.Writer, addr string, db int, p *progress) error {
 		}
 	}
 	cursor := "0"
+	c.send([]byte("SCAN"), []byte(cursor), []byte("COUNT"), []byte("1000"))
 	for {
-		v, err := c.do("SCAN", cursor, "COUNT", "1000")
+		v, err := c.read()
 		if err != nil {
 			return err
+		}
+		if e, ok := v.(respError); ok {
+			return fmt.Errorf("SCAN: %s", e)
 		}
 		a, ok := v.([]any)
 		if !ok || len(a) != 2 {
@@ -146,6 +204,10 @@ func exportNode(rw *rdb.Writer, addr string, db int, p *progress) error {
 			c.send([]byte("DUMP"), []byte(key))
 			c.send([]byte("PEXPIRETIME"), []byte(key))
 		}
+		if cursor != "0" {
+			c.send([]byte("SCAN"), []byte(cursor), []byte("COUNT"), []byte("1000"))
+		}
+		ens := make([]*rdb.Entry, 0, len(keys))
 		for _, k := range keys {
 			key, _ := k.(string)
 			pv, err := c.read()
@@ -174,11 +236,12 @@ func exportNode(rw *rdb.Writer, addr string, db int, p *progress) error {
 			if at > 0 {
 				en.ExpireAt = at
 			}
-			if err := rw.WriteEntry(en); err != nil {
-				return err
-			}
+			ens = append(ens, en)
 			p.keys.Add(1)
 			p.bytes.Add(int64(len(key) + len(payload)))
+		}
+		if len(ens) > 0 && !emit(ens) {
+			return nil
 		}
 		if cursor == "0" {
 			return nil

@@ -30,7 +30,7 @@ import (
 // after a failure only fills in what is missing. An AOF is first replayed into a scratch
 // store in a temp dir (the same command code the node runs), then sent the same way.
 
-const importWindow = 512 // RESTOREs in flight per node
+const importWindow = 1024 // RESTOREs in flight per node, at most
 
 type importItem struct {
 	db    int
@@ -345,7 +345,12 @@ func (im *importer) send(addr string, it *importItem) error {
 	}
 	c.send(it.args...)
 	im.pending[addr] = append(im.pending[addr], it)
-	for len(im.pending[addr]) >= importWindow {
+	if len(im.pending[addr]) < importWindow {
+		return nil
+	}
+	// A full window drains to half: reading flushes what is buffered, so reading one reply
+	// per key sent would cost a write per key.
+	for len(im.pending[addr]) > importWindow/2 {
 		if err := im.readOne(addr); err != nil {
 			return err
 		}
