@@ -1,11 +1,15 @@
 package server_test
 
 import (
+	"bufio"
+	"os"
+	"path/filepath"
 	"strconv"
 	"testing"
 	"time"
 
 	"github.com/slotdb/slotdb/internal/proctest"
+	"github.com/slotdb/slotdb/rdb"
 )
 
 // OBJECT IDLETIME and FREQ over time against a real redis-server 7.0.15: the values depend on
@@ -91,6 +95,48 @@ func TestAccessDataMatchesRedisOverTime(t *testing.T) {
 		}
 		if n := intOf(t, c, "OBJECT", "FREQ", "f"); n < 13 || n > 24 {
 			t.Errorf("%s: FREQ after 1000 GETs = %d, want about 18", s.name, n)
+		}
+	}
+}
+
+// SAVE writes RDB_OPCODE_IDLE under an LRU policy and RDB_OPCODE_FREQ under an LFU one, as
+// rdbSaveKeyValuePair; checked on both servers' dump.rdb.
+func TestAccessDataInSavedRDB(t *testing.T) {
+	for _, c := range []struct {
+		policy, opt, val string
+		idle             bool
+	}{{"allkeys-lru", "IDLETIME", "5000", true}, {"volatile-lfu", "FREQ", "100", false}} {
+		for _, srv := range []*proctest.Server{proctest.StartRedis(t), proctest.StartSlotdb(t)} {
+			conn := srv.Dial(t)
+			conn.Do("CONFIG", "SET", "maxmemory-policy", c.policy)
+			conn.Do("SET", "src", "hello")
+			d, err := conn.DoReply("DUMP", "src")
+			if err != nil || d.Type != '$' {
+				t.Fatalf("DUMP: %v", err)
+			}
+			conn.Do("DEL", "src")
+			if r, _ := conn.Do("RESTORE", "k", "0", d.Str, c.opt, c.val); string(r) != "+OK\r\n" {
+				t.Fatalf("RESTORE = %q", r)
+			}
+			if r, _ := conn.Do("SAVE"); string(r) != "+OK\r\n" {
+				t.Fatalf("SAVE = %q", r)
+			}
+			f, err := os.Open(filepath.Join(srv.Dir, "dump.rdb"))
+			if err != nil {
+				t.Fatal(err)
+			}
+			rd := rdb.NewReader(bufio.NewReader(f))
+			en, err := rd.Next()
+			f.Close()
+			if err != nil {
+				t.Fatalf("%s %s: reading dump.rdb: %v", srv.Name, c.policy, err)
+			}
+			if c.idle && (en.Idle < 5000 || en.Idle > 5002 || en.Freq != -1) {
+				t.Errorf("%s %s: IDLE %d FREQ %d, want IDLE 5000", srv.Name, c.policy, en.Idle, en.Freq)
+			}
+			if !c.idle && (en.Freq != 100 || en.Idle != -1) {
+				t.Errorf("%s %s: IDLE %d FREQ %d, want FREQ 100", srv.Name, c.policy, en.Idle, en.Freq)
+			}
 		}
 	}
 }

@@ -174,6 +174,11 @@ func (s *Server) writeRDB(w io.Writer, snap *engine.Snapshot, aofBase bool, aux 
 	p.keysTotal.Store(total)
 	p.keysProcessed.Store(0)
 	now := snap.Now()
+	// rdbSaveKeyValuePair records each key's idle time under an LRU policy and its LFU
+	// counter under an LFU one (engine/access.go; the writer leaves out zeros).
+	policy := s.configValue("maxmemory-policy", "noeviction")
+	saveLRU := policy == "allkeys-lru" || policy == "volatile-lru"
+	saveLFU := policy == "allkeys-lfu" || policy == "volatile-lfu"
 	for db := 0; db < snap.Databases(); db++ {
 		if snap.DBSize(db) == 0 {
 			continue
@@ -190,7 +195,16 @@ func (s *Server) writeRDB(w io.Writer, snap *engine.Snapshot, aofBase bool, aux 
 			if err != nil {
 				return fmt.Errorf("reading key %q: %w", key, err)
 			}
-			return rw.WriteEntry(&rdb.Entry{DB: db, Key: key, ExpireAt: m.ExpireAt, Object: *o})
+			en := &rdb.Entry{DB: db, Key: key, ExpireAt: m.ExpireAt, Object: *o}
+			if saveLRU || saveLFU {
+				idle, freq := snap.Access(db, key)
+				if saveLRU {
+					en.Idle = idle
+				} else {
+					en.Freq = freq
+				}
+			}
+			return rw.WriteEntry(en)
 		})
 		if err != nil {
 			return err
