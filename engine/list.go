@@ -70,7 +70,11 @@ func (tx *Tx) openList(key []byte, m *Meta) (*list, error) {
 
 func (l *list) dense() bool { return l.tail-l.head == l.m.Count }
 
-func (l *list) iter() (*ElemIter, error) { return l.tx.Iter(l.key, l.m, TagElem, IterBounds{}) }
+// iter iterates the live sequences [head, tail) only: First and Last land on the ends at once
+// instead of stepping over the tombstones that pops leave beyond them.
+func (l *list) iter() (*ElemIter, error) {
+	return l.tx.Iter(l.key, l.m, TagElem, IterBounds{Lower: listSeq(l.head), Upper: listSeq(l.tail)})
+}
 
 // seek positions it at element i (0 <= i < Count), walking from the nearer end when the list
 // has holes.
@@ -177,19 +181,30 @@ func (tx *Tx) ListPop(key []byte, m *Meta, left bool, count int64) ([][]byte, *M
 		return nil, nil, ErrCorruptList
 	}
 	next := decodeListSeq(it.Sub())
+	from, to := l.head, next // the popped sequences, [from, to)
 	if left {
-		err = tx.DelElemRange(key, m, TagElem, listSeq(l.head), listSeq(next))
 		l.head = next
 	} else {
-		err = tx.DelElemRange(key, m, TagElem, listSeq(next+1), nil)
+		from, to = next+1, l.tail
 		l.tail = next + 1
 	}
-	if err != nil {
+	// A few pops delete their records one by one: a range tombstone per pop would pile up
+	// overlapping tombstones that every later read of the key re-fragments.
+	if to-from <= listPointDeleteMax {
+		for s := from; s < to; s++ {
+			if err := tx.DelElem(key, m, TagElem, listSeq(s)); err != nil {
+				return nil, nil, err
+			}
+		}
+	} else if err := tx.DelElemRange(key, m, TagElem, listSeq(from), listSeq(to)); err != nil {
 		return nil, nil, err
 	}
 	nm, err := l.store(rest)
 	return out, nm, err
 }
+
+// listPointDeleteMax is the largest span of sequences a pop deletes record by record.
+const listPointDeleteMax = 64
 
 // step moves toward the tail when fromHead, else toward the head.
 func step(it *ElemIter, fromHead bool) bool {
