@@ -629,13 +629,18 @@ func (m *migrations) dialNode(id string, argv [][]byte) (net.Conn, *bufio.Reader
 }
 
 // cursorReader reads the propagation stream from a cursor, blocking until bytes arrive; it
-// calls idle every migHeartbeat of silence and stops when stop is closed.
+// calls idle every migHeartbeat of silence, stops when stop is closed, and reports
+// errCaughtUp when it has nothing more once caughtUp is closed (the forwarder then finds
+// itself at the pause's offset).
 type cursorReader struct {
-	stream *replication.Stream
-	cur    *replication.Cursor
-	stop   <-chan struct{}
-	idle   func() error
+	stream   *replication.Stream
+	cur      *replication.Cursor
+	stop     <-chan struct{}
+	caughtUp <-chan struct{}
+	idle     func() error
 }
+
+var errCaughtUp = errors.New("caught up")
 
 func (r *cursorReader) Read(p []byte) (int, error) {
 	for {
@@ -644,7 +649,13 @@ func (r *cursorReader) Read(p []byte) (int, error) {
 			return n, nil
 		}
 		select {
+		case <-r.caughtUp:
+			return 0, errCaughtUp
+		default:
+		}
+		select {
 		case <-ch:
+		case <-r.caughtUp:
 		case <-r.stop:
 			return 0, errMigCancelled
 		case <-time.After(migHeartbeat):
@@ -779,10 +790,12 @@ func (m *migrations) exportRun(j *migJob) error {
 	consumed.Store(base)
 	var stopAt atomic.Int64
 	stopAt.Store(-1)
+	caughtUp := make(chan struct{}) // closed once stopAt is set
 	fwdDone := make(chan error, 1)
 	go func() {
 		filter := cluster.NewSlotFilter(j.ranges)
-		crd := &cursorReader{stream: r.stream, cur: cur, stop: j.cancel, idle: func() error { return send(cluster.FrameHeartbeat, nil) }}
+		crd := &cursorReader{stream: r.stream, cur: cur, stop: j.cancel, caughtUp: caughtUp,
+			idle: func() error { return send(cluster.FrameHeartbeat, nil) }}
 		bufr := bufio.NewReaderSize(crd, 64<<10)
 		cr := replication.NewCommandReader(bufr)
 		var out []byte
@@ -804,6 +817,9 @@ func (m *migrations) exportRun(j *migJob) error {
 				return
 			}
 			argv, err := cr.ReadCommand()
+			if errors.Is(err, errCaughtUp) {
+				continue // at a command boundary: the check above ends the loop
+			}
 			if err != nil {
 				fwdDone <- err
 				return
@@ -850,6 +866,7 @@ func (m *migrations) exportRun(j *migJob) error {
 	s.world.Lock()
 	stopAt.Store(r.stream.Offset())
 	s.world.Unlock()
+	close(caughtUp)
 	owned, err := m.handOver(j, fwdDone, frames)
 	j.pauseMs.Store(time.Since(pauseStart).Milliseconds())
 	if owned {
