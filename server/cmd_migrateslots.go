@@ -137,24 +137,22 @@ type migrations struct {
 	ran    atomic.Bool   // a migration ran since start: INFO shows the fields
 }
 
-var (
-	migTablesMu sync.Mutex
-	migTables   = map[*Server]*migrations{}
-)
+// migTables maps a Server to its table (a Server has no field for it; read on every
+// command in cluster mode, so lock-free).
+var migTables sync.Map
 
 func (s *Server) migrations() *migrations {
-	migTablesMu.Lock()
-	defer migTablesMu.Unlock()
-	return migTables[s]
+	if m, ok := migTables.Load(s); ok {
+		return m.(*migrations)
+	}
+	return nil
 }
 
 // initSlotMigration adds the subcommands and cleans what an interrupted import left: staged
 // records, and records promoted for slots this node did not take.
 func (s *Server) initSlotMigration(n *cluster.Node) {
 	m := &migrations{s: s, n: n, resume: make(chan struct{})}
-	migTablesMu.Lock()
-	migTables[s] = m
-	migTablesMu.Unlock()
+	migTables.Store(s, m)
 	if c := s.commands["cluster"]; c != nil && c.subs != nil {
 		parent := c.meta
 		add := func(sub string, arity int, fn func(*Client, *cluster.Node, [][]byte)) {
