@@ -34,6 +34,13 @@ func (s *Server) StartClusterHandoff() {
 	if s.cluster == nil {
 		return
 	}
+	// Redis refuses to start on such data (verifyClusterConfigWithData); here the keys stay
+	// where they are, unreachable in cluster mode, and the operator is told.
+	for db := 1; db < s.eng.Databases(); db++ {
+		if n := s.eng.DBSize(db); n > 0 {
+			s.log.Warn(fmt.Sprintf("The data holds %d keys in database %d, which cluster mode does not serve: they are left there", n, db))
+		}
+	}
 	s.cluster.StartHandoff(cluster.HandoffOptions{
 		Keys: func(slot int) int64 { return s.eng.CountKeysInSlot(uint16(slot)) },
 		Send: s.handoffSlot,
