@@ -36,7 +36,7 @@ func TestFailoverErrorsMatchRedis(t *testing.T) {
 		}
 		return out
 	}
-	rm := proctest.StartRedis(t)
+	rm := proctest.StartRedis(t, "--repl-diskless-sync-delay", "0")
 	want := run(rm, proctest.StartRedis(t, "--replicaof", "127.0.0.1", strconv.Itoa(rm.Port)))
 	sm := proctest.StartSlotdb(t)
 	got := run(sm, proctest.StartSlotdb(t, "--replicaof", "127.0.0.1", strconv.Itoa(sm.Port)))
