@@ -11,10 +11,11 @@ import (
 	"time"
 
 	"github.com/slotdb/slotdb/engine"
+	"github.com/slotdb/slotdb/rdb"
 )
 
 // DEBUG (debug.c): the subcommands tools rely on — DIGEST and DIGEST-VALUE (redis-cli compares
-// values with them on MIGRATE's BUSYKEY path), SLEEP, SET-ACTIVE-EXPIRE — and HELP. The others
+// values with them on MIGRATE's BUSYKEY path), OBJECT, SLEEP, SET-ACTIVE-EXPIRE — and HELP. The others
 // answer Redis's unknown-subcommand error.
 
 func init() {
@@ -40,6 +41,8 @@ func cmdDebug(c *Client, args [][]byte) {
 			time.Sleep(time.Duration(min(us, float64(math.MaxInt64/1000))) * time.Microsecond)
 		}
 		c.w.OK()
+	case eqFold(sub, "object") && len(args) == 3:
+		debugObject(c, args[2])
 	case eqFold(sub, "set-active-expire") && len(args) == 3:
 		c.s.eng.SetActiveExpire(atoiPrefix(args[2]) != 0)
 		c.w.OK()
@@ -72,6 +75,84 @@ func cmdDebug(c *Client, args [][]byte) {
 	default:
 		c.w.Error(sanitize(fmt.Sprintf("ERR unknown subcommand or wrong number of arguments for '%.128s'. Try DEBUG HELP.", sub)))
 	}
+}
+
+// debugObject is DEBUG OBJECT key: the value's low-level description, from the dict without
+// touching the key. "Value at" is the address of the key's record in memory; serializedlength
+// is rdbSavedObjectLen (with rdbcompression yes); lru and lru_seconds_idle come from the
+// key's access stamp (engine/access.go). A list's quicklist fields describe its elements
+// packed as RPUSH packs them (see listMemory), exact for lists built by pushes at the tail.
+func debugObject(c *Client, key []byte) {
+	m, err := c.s.eng.Peek(c.db, key)
+	if err != nil {
+		c.storeError(err)
+		return
+	}
+	if m == nil {
+		c.w.Error("ERR no such key")
+		return
+	}
+	enc, err := valueEncoding(c.s.eng, c.db, key, m)
+	if err != nil {
+		c.storeError(err)
+		return
+	}
+	var serialized int
+	var extra string
+	err = c.s.eng.View(c.db, [][]byte{key}, func(tx *engine.Tx) error {
+		// m, not a lookup: a logically expired key is still described (and not deleted).
+		o, err := tx.ReadObject(key, m)
+		if err != nil {
+			return err
+		}
+		serialized = len(rdb.EncodeDump(o)) - 11 // type byte, version, CRC64
+		if m.Type == engine.TypeList {
+			extra = quicklistFields(o.List, c.configValue("list-max-listpack-size"), c.configValue("list-compress-depth"))
+		}
+		return nil
+	})
+	if err != nil {
+		c.storeError(err)
+		return
+	}
+	c.w.Simple(fmt.Sprintf("Value at:%p refcount:%d encoding:%s serializedlength:%d lru:%d lru_seconds_idle:%d%s",
+		m, c.refcount(m), enc, serialized, c.s.eng.AccessLRU(m), c.s.eng.IdleTime(m), extra))
+}
+
+// quicklistFields are DEBUG OBJECT's ql_* fields for a list of elems pushed at the tail
+// (_quicklistNodeAllowInsert with the configured fill).
+func quicklistFields(elems [][]byte, fill, depth string) string {
+	f, err := strconv.Atoi(fill)
+	if err != nil {
+		f = -2
+	}
+	limits := [...]int64{4096, 8192, 16384, 32768, 65536} // optimization_level
+	const overhead, safety = 8, 8192                       // SIZE_ESTIMATE_OVERHEAD, SIZE_SAFETY_LIMIT
+	var nodes, size, lp, count int64
+	allow := func(sz int64) bool {
+		n := lp + sz + overhead
+		if f < 0 {
+			return n <= limits[min(-f-1, len(limits)-1)]
+		}
+		return n <= safety && count < int64(f)
+	}
+	for _, v := range elems {
+		if lp == 0 || !allow(int64(len(v))) {
+			size += lp
+			nodes++
+			lp, count = 7, 0 // listpack header and end byte
+		}
+		lp += listpackEntrySize(v)
+		count++
+	}
+	size += lp
+	avg := 0.0
+	if nodes > 0 {
+		avg = float64(len(elems)) / float64(nodes)
+	}
+	d, _ := strconv.Atoi(depth)
+	return fmt.Sprintf(" ql_nodes:%d ql_avg_node:%.2f ql_listpack_max:%d ql_compressed:%d ql_uncompressed_size:%d",
+		nodes, avg, f, d, size)
 }
 
 // debugAllowed applies enable-debug-command as processCommand does for protected commands:

@@ -158,13 +158,17 @@ func cmdObjectRefcount(c *Client, args [][]byte) {
 	if !ok {
 		return
 	}
+	c.w.Int(c.refcount(m))
+}
+
+// refcount is the value object's refcount: small integers are the shared objects.
+func (c *Client) refcount(m *engine.Meta) int64 {
 	if m.Type == engine.TypeString && stringEncoding(m) == "int" && c.sharedIntegersAllowed() {
 		if n, _ := parseInt(m.Value); n >= 0 && n < sharedIntegers {
-			c.w.Int(sharedRefcount)
-			return
+			return sharedRefcount
 		}
 	}
-	c.w.Int(1)
+	return 1
 }
 
 // cmdObjectIdletime is the seconds since the key's last access by the engine's LRU clock
