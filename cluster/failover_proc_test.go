@@ -451,3 +451,57 @@ func TestFailoverReplicaNoFailover(t *testing.T) {
 	waitPromoted(t, rest, rid, a.slots, 15*time.Second)
 	checkKeys(t, r, 100)
 }
+
+// Replica migration: a master left without working replicas (its only replica killed)
+// receives one of the replicas of a master that has two (cluster-migration-barrier 1),
+// which then follows it with the data.
+func TestFailoverReplicaMigration(t *testing.T) {
+	t.Parallel()
+	nodes := createCluster(t, foNode(), 3, 0)
+	masters, _ := shardLayout0(t, nodes)
+	a, b := masters[0], masters[1]
+	ra1, ra2, rb := foNode()(t), foNode()(t), foNode()(t)
+	for _, r := range []*proctest.Server{ra1, ra2, rb} {
+		mustOK(t, nodes[0], "CLUSTER", "MEET", "127.0.0.1", strconv.Itoa(r.Port))
+	}
+	waitClusterOK(t, append(nodes, ra1, ra2, rb)...)
+	mustOK(t, ra1, "CLUSTER", "REPLICATE", a.id)
+	mustOK(t, ra2, "CLUSTER", "REPLICATE", a.id)
+	mustOK(t, rb, "CLUSTER", "REPLICATE", b.id)
+	writeKeys(t, nodes[0], 100)
+	ma, mb := byAddr(nodes, a.addr), byAddr(nodes, b.addr)
+	waitInSync(t, ma, ra1)
+	waitInSync(t, ma, ra2)
+	waitInSync(t, mb, rb)
+	// A node learns a replica's master only from that replica's own pings: wait until
+	// every node knows B had a replica, or B never counts as orphaned.
+	rbID := myID(t, rb)
+	waitFor(t, 20*time.Second, "every node knowing the replicas", func() (bool, string) {
+		for _, s := range append(nodes, ra1, ra2) {
+			v := clusterNodes(t, s)
+			if v[rbID].master != b.id || v[myID(t, ra1)].master != a.id || v[myID(t, ra2)].master != a.id {
+				return false, fmt.Sprintf("%d: %+v", s.Port, v[rbID])
+			}
+		}
+		return true, ""
+	})
+	rb.Kill()
+	var moved *proctest.Server
+	waitFor(t, 30*time.Second, "a replica of A migrating to B", func() (bool, string) {
+		for _, r := range []*proctest.Server{ra1, ra2} {
+			if l := clusterNodes(t, r)[myID(t, r)]; l.master == b.id {
+				moved = r
+				return true, ""
+			}
+		}
+		return false, ""
+	})
+	requireLog(t, moved, "Migrating to orphaned master "+b.id)
+	waitInSync(t, mb, moved)
+	if got, want := do(t, moved, "DBSIZE"), do(t, mb, "DBSIZE"); got != want {
+		t.Errorf("migrated replica holds %s keys, its new master %s", got, want)
+	}
+	if p := replInfo(t, moved, "master_port")[0]; p != strconv.Itoa(mb.Port) {
+		t.Errorf("migrated replica replicates port %s, want %d", p, mb.Port)
+	}
+}

@@ -41,3 +41,20 @@ func TestManualFailoverWaitsForDrainedPause(t *testing.T) {
 		t.Error("replica did not log the drained offset 600")
 	}
 }
+
+// Replica migration when the replicas were attached by CLUSTER REPLICATE after the slots
+// were assigned (redis-cli --cluster create without replicas, then add-node --slave).
+func TestReplicaMigrationAfterReplicate(t *testing.T) {
+	c := createCluster(t, 6, 3, 72, nil) // replicas: 3->0, 4->1, 5->2
+	c.do(5, func(s *State) (Output, error) { return s.Replicate(c.now, c.id(0)) })
+	c.runUntil(10_000, "5 replicates 0", func() bool {
+		n, _ := c.nodes[1].s.Node(c.id(5))
+		return n.MasterID == c.id(0)
+	})
+	c.kill(4)
+	want := min(c.id(3), c.id(5))
+	c.runUntil(30_000, "migration", func() bool {
+		n, _ := c.nodes[1].s.Node(want)
+		return n.MasterID == c.id(1)
+	})
+}
