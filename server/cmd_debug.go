@@ -127,7 +127,7 @@ func quicklistFields(elems [][]byte, fill, depth string) string {
 		f = -2
 	}
 	limits := [...]int64{4096, 8192, 16384, 32768, 65536} // optimization_level
-	const overhead, safety = 8, 8192                       // SIZE_ESTIMATE_OVERHEAD, SIZE_SAFETY_LIMIT
+	const overhead, safety = 8, 8192                      // SIZE_ESTIMATE_OVERHEAD, SIZE_SAFETY_LIMIT
 	var nodes, size, lp, count int64
 	allow := func(sz int64) bool {
 		n := lp + sz + overhead
