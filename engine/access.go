@@ -254,24 +254,56 @@ func (tx *Tx) touchRead(key []byte, m *Meta) {
 	if tx.noTouch || m.acc == nil {
 		return
 	}
-	if tx.batch != nil { // only a write transaction asks later (touchOnce)
-		tx.touched = append(tx.touched, key)
+	if tx.batch != nil { // only a write transaction asks (touchOnce)
+		tx.touched.add(key)
 	}
 	tx.e.touch(m, tx.now)
+}
+
+// touchSet is the keys a transaction touched: a short list, a map past a few keys (MSET of
+// thousands of keys would otherwise scan the list once per key).
+type touchSet struct {
+	keys [][]byte
+	set  map[string]struct{}
+}
+
+func (s *touchSet) has(key []byte) bool {
+	if s.set != nil {
+		_, ok := s.set[string(key)]
+		return ok
+	}
+	for _, k := range s.keys {
+		if string(k) == string(key) {
+			return true
+		}
+	}
+	return false
+}
+
+func (s *touchSet) add(key []byte) {
+	switch {
+	case s.set != nil:
+		s.set[string(key)] = struct{}{}
+	case s.has(key):
+	case len(s.keys) < 16:
+		s.keys = append(s.keys, key)
+	default:
+		s.set = make(map[string]struct{}, 2*len(s.keys))
+		for _, k := range s.keys {
+			s.set[string(k)] = struct{}{}
+		}
+		s.set[string(key)] = struct{}{}
+		s.keys = nil
+	}
 }
 
 // touchOnce is a write's access (setKey's lookupKeyWrite): skipped when the transaction has
 // read the key already, since Redis's write commands look their key up once.
 func (tx *Tx) touchOnce(key []byte, m *Meta) {
-	if tx.noTouch || m.acc == nil {
+	if tx.noTouch || m.acc == nil || tx.touched.has(key) {
 		return
 	}
-	for _, k := range tx.touched {
-		if string(k) == string(key) {
-			return
-		}
-	}
-	tx.touched = append(tx.touched, key)
+	tx.touched.add(key)
 	tx.e.touch(m, tx.now)
 }
 

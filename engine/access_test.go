@@ -303,3 +303,26 @@ func TestAccessFromLoadedRDB(t *testing.T) {
 		}
 	}
 }
+
+func TestTouchSet(t *testing.T) {
+	var s touchSet
+	for i := range 40 {
+		k := []byte(fmt.Sprint("k", i))
+		if s.has(k) {
+			t.Fatalf("%s present before add", k)
+		}
+		s.add(k)
+		s.add(k)
+		if !s.has(k) {
+			t.Fatalf("%s missing after add", k)
+		}
+	}
+	for i := range 40 {
+		if !s.has([]byte(fmt.Sprint("k", i))) {
+			t.Fatalf("k%d lost when the set grew", i)
+		}
+	}
+	if s.has([]byte("other")) {
+		t.Fatal("a key never added is present")
+	}
+}

@@ -29,7 +29,7 @@ type Tx struct {
 	// noTouch: reads leave the keys' access data alone (access.go SkipTouch); touched lists
 	// the keys this transaction touched, so that a write touches a key it did not read.
 	noTouch bool
-	touched [][]byte
+	touched touchSet
 }
 
 // Update runs fn atomically over keys in logical database db. fn must touch only these keys.
