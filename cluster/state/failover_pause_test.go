@@ -58,3 +58,27 @@ func TestReplicaMigrationAfterReplicate(t *testing.T) {
 		return n.MasterID == c.id(1)
 	})
 }
+
+// cluster-replica-validity-factor: a replica whose data is too old (Hooks.DataAge beyond
+// node_timeout * factor + repl-ping-replica-period) does not run for election; once its
+// data is fresh enough it does.
+func TestFailoverDataAge(t *testing.T) {
+	c := createCluster(t, 4, 3, 35, nil) // replica 3 -> master 0
+	c.run(1000)
+	// Limit: 10 s ping period + 1 s node timeout * 10; the age counts beyond node_timeout.
+	c.nodes[3].age = 1000 + 20_001
+	c.kill(0)
+	c.run(12_000)
+	if c.sent[bus.TypeFailoverAuthRequest] != 0 {
+		t.Fatal("a replica with stale data asked for votes")
+	}
+	found := false
+	for _, l := range c.nodes[3].logs {
+		found = found || l.Text == "Currently unable to failover: Disconnected from master for longer than allowed. Please check the 'cluster-replica-validity-factor' configuration option."
+	}
+	if !found {
+		t.Error("the data-age refusal was not logged")
+	}
+	c.nodes[3].age = 1000 + 20_000
+	c.runUntil(5000, "promotion", func() bool { o, ok := c.ownerEverywhere(0); return ok && o == c.id(3) })
+}

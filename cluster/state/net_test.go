@@ -21,7 +21,8 @@ type tnode struct {
 	conns  map[LinkID]*conn
 	saves  int
 	paused int64
-	busy   bool // writes still in flight after the pause (Hooks.WritesPaused false)
+	busy   bool  // writes still in flight after the pause (Hooks.WritesPaused false)
+	age    int64 // ms since the replica heard from its master (Hooks.DataAge)
 	logs   []LogLine
 	pub    []Publish
 }
@@ -90,6 +91,7 @@ func (tn *tnode) hooks() Hooks {
 	return Hooks{
 		ReplOffset:   func() int64 { return tn.offset },
 		WritesPaused: func() bool { return !tn.busy },
+		DataAge:      func(int64) int64 { return tn.age },
 		KeysInSlot:   func(s int) int { return tn.keys[s] },
 	}
 }
