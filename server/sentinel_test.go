@@ -67,7 +67,7 @@ func TestSentinelFailover(t *testing.T) {
 	}
 	conf := fmt.Sprintf("sentinel monitor mymaster 127.0.0.1 %s 2\n"+
 		"sentinel down-after-milliseconds mymaster 1000\n"+
-		"sentinel failover-timeout mymaster 10000\n"+
+		"sentinel failover-timeout mymaster 6000\n"+
 		"sentinel parallel-syncs mymaster 1\n", mport)
 	var sc []*proctest.Conn
 	for i := 0; i < 3; i++ {
@@ -84,7 +84,7 @@ func TestSentinelFailover(t *testing.T) {
 	m.Kill()
 	killed := time.Now()
 	var newPort string
-	waitFor(t, 30*time.Second, "sentinel reports a new master", func() bool {
+	waitFor(t, 40*time.Second, "sentinel reports a new master", func() bool {
 		r := replDo(t, sc[0], "SENTINEL", "GET-MASTER-ADDR-BY-NAME", "mymaster")
 		if len(r.Elems) == 2 && r.Elems[1].Str != mport {
 			newPort = r.Elems[1].Str
