@@ -1,6 +1,7 @@
 package rdb
 
 import (
+	"hash/crc64"
 	"os"
 	"testing"
 )
@@ -45,5 +46,22 @@ func TestCRC64EmptyRDB(t *testing.T) {
 	}
 	if got := CRC64(0, b[:n]); got != want {
 		t.Fatalf("CRC of empty.rdb = %#x, stored %#x", got, want)
+	}
+}
+
+// TestCRC64Slicing: the 8-byte path equals hash/crc64's byte-wise update for every length
+// and alignment around the 8-byte steps.
+func TestCRC64Slicing(t *testing.T) {
+	p := make([]byte, 300)
+	for i := range p {
+		p[i] = byte(i*131 + 7)
+	}
+	for start := range 9 {
+		for end := start; end <= len(p); end += 7 {
+			want := ^crc64.Update(^uint64(0x1234), crcTable, p[start:end])
+			if got := CRC64(0x1234, p[start:end]); got != want {
+				t.Fatalf("CRC64 of p[%d:%d] = %#x, want %#x", start, end, got, want)
+			}
+		}
 	}
 }

@@ -4,7 +4,9 @@
 // redis-server generate the mixed dataset of bench/RESULTS.md (strings by DEBUG POPULATE, the
 // collections by one EVAL).
 //
-//	go run ./bench/rdbload [-rdb dump.rdb] [-runs 3] [-strings 2000000] [-keep DIR]
+//	go run ./bench/rdbload [-rdb dump.rdb] [-runs 3] [-strings 2000000] [-keep DIR] [-before BIN]
+//
+// -before times a second slotdb-server binary too (an older build, for before/after numbers).
 package main
 
 import (
@@ -42,6 +44,7 @@ func main() {
 	runs := flag.Int("runs", 3, "runs per server")
 	nstr := flag.Int("strings", 2000000, "strings of the generated dataset (DEBUG POPULATE n str 64)")
 	keep := flag.String("keep", "", "keep the generated dump.rdb in this directory")
+	before := flag.String("before", "", "also time this slotdb-server binary, as slotdb-before")
 	flag.Parse()
 	tmp, err := os.MkdirTemp("", "slotdb-bench-rdbload-")
 	check(err)
@@ -62,18 +65,21 @@ func main() {
 	fmt.Printf("file %s: %.1f MB\n", *rdbPath, float64(st.Size())/1e6)
 
 	times := map[string][]float64{}
+	names := []string{"redis-server", "slotdb"}
+	bins := map[string]string{"redis-server": "redis-server", "slotdb": bin}
+	if *before != "" {
+		names = append(names, "slotdb-before")
+		bins["slotdb-before"] = *before
+	}
 	for i := range *runs {
-		for _, name := range []string{"redis-server", "slotdb"} {
-			exe := "redis-server"
-			if name == "slotdb" {
-				exe = bin
-			}
+		for _, name := range names {
+			exe := bins[name]
 			secs := loadOnce(tmp, exe, name, *rdbPath)
 			times[name] = append(times[name], secs)
 			fmt.Printf("run %d %-12s %.3f s\n", i+1, name, secs)
 		}
 	}
-	for _, name := range []string{"redis-server", "slotdb"} {
+	for _, name := range names {
 		t := slices.Clone(times[name])
 		slices.Sort(t)
 		fmt.Printf("median %-12s %.3f s  (runs: %v)\n", name, t[len(t)/2], times[name])
