@@ -6,7 +6,6 @@ import (
 	"errors"
 	"math"
 	"math/rand/v2"
-	"sync/atomic"
 )
 
 // Sorted sets on disk. Two records per member, under the key's version:
@@ -19,12 +18,12 @@ import (
 // are range scans of it; ZSCORE is one e record.
 //
 // Rank (ZRANK, ZRANGE by index, ZREMRANGEBYRANK) has no index: finding rank r walks from the
-// nearer end of the z index, so it costs min(r, Count-r) record steps (Redis: O(log N)); a
-// step is a Pebble iterator move over keys only (the index records have empty values), about
-// 0.1 µs, so rank 500,000 of 1,000,000 costs ~50 ms. ZRANK does not know which end is nearer:
-// it walks from both ends and stops when either meets the member, 2*min(r, Count-r) steps, on
-// two goroutines for large sets read outside a transaction (the wait is one walk's). See
-// bench/RESULTS.md for measured costs.
+// nearer end of the z index, so it costs min(r, Count-r) record steps (Redis: O(log N)). The
+// walk already reads keys only (index records have empty values, and Pebble loads a value
+// only when asked); a step is one merging-iterator move, 0.1-0.2 µs on a settled LSM, more
+// right after a bulk load, so ZRANGE at rank 500,000 of 1,000,000 costs 50-100 ms. ZRANK does
+// not know which end is nearer: it walks from both ends at once and stops when either meets
+// the member, 2*min(r, Count-r) steps. Measured costs: bench/RESULTS.md (data types).
 //
 // Encoding: Redis holds a zset as a listpack while it has at most zset-max-listpack-entries
 // members of at most zset-max-listpack-value bytes, and never converts back; FlagConverted
@@ -390,11 +389,19 @@ func (z *ZSet) Rank(member []byte, rev bool) (int64, float64, bool, error) {
 		return 0, 0, false, err
 	}
 	defer back.Close()
-	var rank int64
-	if z.m.Count >= parallelRankMin && z.tx.batch == nil {
-		rank = rankParallel(fwd, back, target, z.m.Count)
-	} else {
-		rank = rankInterleaved(fwd, back, target, z.m.Count)
+	// Walk from both ends at once: min(rank, Count-rank) steps on each iterator.
+	okF, okB := fwd.First(), back.Last()
+	var rank int64 = -1
+	for steps := int64(0); steps < z.m.Count && (okF || okB); steps++ {
+		if okF && bytes.Equal(fwd.it.Sub(), target) {
+			rank = steps
+			break
+		}
+		if okB && bytes.Equal(back.it.Sub(), target) {
+			rank = z.m.Count - 1 - steps
+			break
+		}
+		okF, okB = fwd.Next(), back.Prev()
 	}
 	if err := errors.Join(fwd.Error(), back.Error()); err != nil {
 		return 0, 0, false, err
@@ -406,56 +413,6 @@ func (z *ZSet) Rank(member []byte, rev bool) (int64, float64, bool, error) {
 		rank = z.m.Count - 1 - rank
 	}
 	return rank, score, true, nil
-}
-
-// parallelRankMin is the size from which ZRANK walks its two ends on two goroutines.
-const parallelRankMin = 8192
-
-// rankInterleaved walks from both ends at once, one step each in turn: min(rank, n-rank)
-// steps on each iterator. It returns the rank of target, or -1.
-func rankInterleaved(fwd, back *ZIter, target []byte, n int64) int64 {
-	okF, okB := fwd.First(), back.Last()
-	for steps := int64(0); steps < n && (okF || okB); steps++ {
-		if okF && bytes.Equal(fwd.it.Sub(), target) {
-			return steps
-		}
-		if okB && bytes.Equal(back.it.Sub(), target) {
-			return n - 1 - steps
-		}
-		okF, okB = fwd.Next(), back.Prev()
-	}
-	return -1
-}
-
-// rankParallel is rankInterleaved with each end walked by its own goroutine, the first to meet
-// target stopping the other: the same record steps, but the wait is one walk's, not two.
-// Only for read-only transactions, whose iterators read a snapshot or the DB (an indexed
-// batch is not read from two goroutines).
-func rankParallel(fwd, back *ZIter, target []byte, n int64) int64 {
-	var stop atomic.Bool
-	walk := func(it *ZIter, first, step func() bool, at func(steps int64) int64) int64 {
-		ok := first()
-		for steps := int64(0); ok && steps < n; steps++ {
-			if steps&1023 == 0 && stop.Load() {
-				return -1
-			}
-			if bytes.Equal(it.it.Sub(), target) {
-				stop.Store(true)
-				return at(steps)
-			}
-			ok = step()
-		}
-		return -1
-	}
-	res := make(chan int64, 1)
-	go func() {
-		res <- walk(back, back.Last, back.Prev, func(s int64) int64 { return n - 1 - s })
-	}()
-	r := walk(fwd, fwd.First, fwd.Next, func(s int64) int64 { return s })
-	if rb := <-res; r < 0 {
-		r = rb
-	}
-	return r
 }
 
 // ScoreRange is a score interval (zrangespec).
