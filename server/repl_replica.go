@@ -75,6 +75,9 @@ func (r *replState) setMaster(host string, port int) {
 	// Clients blocked on keys would wait for writes that now come from the master only;
 	// this node's own replicas must resync with the new history.
 	r.disconnectReplicas()
+	if set := r.s.cfg.SetReplicaOf; set != nil {
+		set(host, port)
+	}
 	l := &masterLink{r: r, host: host, port: port, stop: make(chan struct{}), done: make(chan struct{})}
 	r.mu.Lock()
 	r.link = l
@@ -94,6 +97,9 @@ func (r *replState) unsetMaster() bool {
 	r.mu.Unlock()
 	if l == nil {
 		return false
+	}
+	if set := r.s.cfg.SetReplicaOf; set != nil {
+		set("", 0)
 	}
 	l.stopAndWait()
 	r.applyMu.Lock()

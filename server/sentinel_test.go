@@ -2,7 +2,10 @@ package server_test
 
 import (
 	"fmt"
+	"os"
+	"path/filepath"
 	"strconv"
+	"strings"
 	"testing"
 	"time"
 
@@ -158,5 +161,47 @@ func TestSentinelFailover(t *testing.T) {
 	}
 	if n := replDo(t, mc, "DBSIZE").Str; n != "101" {
 		t.Errorf("DBSIZE on the old master after the resync = %s, want 101", n)
+	}
+}
+
+// Sentinel rewrites each node's redis.conf after a REPLICAOF (in the MULTI with CONFIG
+// REWRITE), so that a restarted node keeps its new role: CONFIG GET and REWRITE replicaof
+// follow the current master, as in redis-server.
+func TestReplicaofConfigRewrite(t *testing.T) {
+	for _, start := range []func(testing.TB, ...string) *proctest.Server{proctest.StartRedis, proctest.StartSlotdb} {
+		conf := filepath.Join(t.TempDir(), "node.conf")
+		if err := os.WriteFile(conf, []byte("appendonly no\n"), 0o600); err != nil {
+			t.Fatal(err)
+		}
+		s := start(t, conf)
+		c := s.Dial(t)
+		line := func() string {
+			b, err := os.ReadFile(conf)
+			if err != nil {
+				t.Fatal(err)
+			}
+			for _, l := range strings.Split(string(b), "\n") {
+				if strings.HasPrefix(l, "replicaof") {
+					return l
+				}
+			}
+			return ""
+		}
+		replDo(t, c, "REPLICAOF", "127.0.0.1", "1")
+		if got := replDo(t, c, "CONFIG", "GET", "replicaof"); len(got.Elems) != 2 || got.Elems[1].Str != "127.0.0.1 1" {
+			t.Errorf("%s: CONFIG GET replicaof after REPLICAOF: %q", s.Name, got.Raw())
+		}
+		replDo(t, c, "CONFIG", "REWRITE")
+		if l := line(); l != "replicaof 127.0.0.1 1" {
+			t.Errorf("%s: rewritten line %q", s.Name, l)
+		}
+		replDo(t, c, "REPLICAOF", "NO", "ONE")
+		if got := replDo(t, c, "CONFIG", "GET", "replicaof"); len(got.Elems) != 2 || got.Elems[1].Str != "" {
+			t.Errorf("%s: CONFIG GET replicaof after REPLICAOF NO ONE: %q", s.Name, got.Raw())
+		}
+		replDo(t, c, "CONFIG", "REWRITE")
+		if l := line(); l != "" {
+			t.Errorf("%s: line %q left after REPLICAOF NO ONE", s.Name, l)
+		}
 	}
 }

@@ -30,6 +30,8 @@ type Settings struct {
 	Get     func(patterns []string) [][2]string
 	Set     func(args []string) error
 	Rewrite func() error
+	// SetReplicaOf records the current master for CONFIG GET/REWRITE replicaof ("" = none).
+	SetReplicaOf func(host string, port int)
 }
 
 // NewSettings returns Redis's defaults.

@@ -190,6 +190,7 @@ func wire(cfg *config.Config, s *server.Settings, eng *engine.Engine, level *slo
 	}
 	s.Set = func(pairs []string) error { return cfg.Set(pairs...) }
 	s.Rewrite = cfg.Rewrite
+	s.SetReplicaOf = cfg.SetReplicaOf
 	// Hooks run inside CONFIG SET with the config locked: they get the new value, formatted as
 	// CONFIG GET prints it, and must not read the config back.
 	num := func(set func(int64)) func(string) error {
