@@ -224,3 +224,34 @@ func TestFailoverTimeoutAndAbort(t *testing.T) {
 		t.Error("the master changed role after ABORT")
 	}
 }
+
+func TestFailoverForceAfterTimeout(t *testing.T) {
+	m := proctest.StartSlotdb(t)
+	r := proctest.StartSlotdb(t, "--replicaof", "127.0.0.1", strconv.Itoa(m.Port), "--enable-debug-command", "yes")
+	mc, rc := m.Dial(t), r.Dial(t)
+	waitInSync(t, mc, rc)
+	go func() {
+		c, err := proctest.Dial(r.Addr())
+		if err == nil {
+			c.Do("DEBUG", "SLEEP", "1")
+			c.Close()
+		}
+	}()
+	time.Sleep(100 * time.Millisecond)
+	replDo(t, mc, "SET", "k", "v")
+	replDo(t, mc, "FAILOVER", "TO", "127.0.0.1", strconv.Itoa(r.Port), "TIMEOUT", "300", "FORCE")
+	waitFor(t, 10*time.Second, "the forced failover completes", func() bool {
+		role := roleOf(t, mc)
+		return len(role) == 5 && role[0] == "slave" && role[3] == "connected" && roleOf(t, rc)[0] == "master"
+	})
+	if !logHas(t, m, "time out exceeded, failing over.") {
+		t.Error("no forced-failover line in the log")
+	}
+	if st := infoField(t, mc, "master_failover_state"); st != "no-failover" {
+		t.Errorf("master_failover_state = %q", st)
+	}
+	waitInSync(t, rc, mc)
+	if got := replDo(t, rc, "GET", "k").Str; got != "v" {
+		t.Errorf("k on the new master = %q (the replica applied it after its stall)", got)
+	}
+}
