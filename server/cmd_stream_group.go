@@ -277,23 +277,20 @@ func cmdXpending(c *Client, args [][]byte) {
 			}
 			writeID(w, first)
 			writeID(w, last)
-			body := resp.Writer{Proto: w.Proto}
-			n := 0
+			pend := newDeferredArray(w.Proto)
 			err = s.EachConsumer(g, func(cs *engine.StreamConsumer) error {
-				if cs.Pending == 0 {
-					return nil
+				if cs.Pending > 0 {
+					e := pend.add()
+					e.Array(2)
+					e.Bulk(cs.Name)
+					e.BulkInt(cs.Pending)
 				}
-				body.Array(2)
-				body.Bulk(cs.Name)
-				body.BulkInt(cs.Pending)
-				n++
 				return nil
 			})
 			if err != nil {
 				return err
 			}
-			w.Array(n)
-			w.Raw(body.Buf)
+			pend.writeTo(w)
 			return nil
 		}
 		if consumer != nil {
@@ -306,20 +303,20 @@ func cmdXpending(c *Client, args [][]byte) {
 				return nil
 			}
 		}
-		body := resp.Writer{Proto: w.Proto}
-		n := int64(0)
+		pend := newDeferredArray(w.Proto)
 		if count > 0 {
 			err := s.PELRange(g, consumer, start, end, 0, func(nk *engine.StreamNACK) error {
 				idle := now - nk.DeliveryTime
 				if minIdle != 0 && idle < minIdle {
 					return nil
 				}
-				body.Array(4)
-				writeID(&body, nk.ID)
-				body.Bulk(nk.Consumer)
-				body.Int(max(idle, 0))
-				body.Int(nk.DeliveryCount)
-				if n++; n == count {
+				e := pend.add()
+				e.Array(4)
+				writeID(e, nk.ID)
+				e.Bulk(nk.Consumer)
+				e.Int(max(idle, 0))
+				e.Int(nk.DeliveryCount)
+				if int64(pend.n) == count {
 					return errStopIter
 				}
 				return nil
@@ -328,8 +325,7 @@ func cmdXpending(c *Client, args [][]byte) {
 				return err
 			}
 		}
-		w.Array(int(n))
-		w.Raw(body.Buf)
+		pend.writeTo(w)
 		return nil
 	})
 }
@@ -656,26 +652,24 @@ func xinfoStream(w *resp.Writer, s *engine.Stream, args [][]byte) error {
 // writeFullPEL writes XINFO STREAM FULL's "pending" list: up to count (0: all) of g's pending
 // entries, or of consumer's when it is set, which then leaves the consumer name out.
 func writeFullPEL(w *resp.Writer, s *engine.Stream, g *engine.StreamGroup, consumer []byte, count int64) error {
-	body := resp.Writer{Proto: w.Proto}
-	n := 0
+	pend := newDeferredArray(w.Proto)
 	err := s.PELRange(g, consumer, engine.StreamID{}, engine.MaxStreamID, count, func(nk *engine.StreamNACK) error {
+		e := pend.add()
 		if consumer == nil {
-			body.Array(4)
-			writeID(&body, nk.ID)
-			body.Bulk(nk.Consumer)
+			e.Array(4)
+			writeID(e, nk.ID)
+			e.Bulk(nk.Consumer)
 		} else {
-			body.Array(3)
-			writeID(&body, nk.ID)
+			e.Array(3)
+			writeID(e, nk.ID)
 		}
-		body.Int(nk.DeliveryTime)
-		body.Int(nk.DeliveryCount)
-		n++
+		e.Int(nk.DeliveryTime)
+		e.Int(nk.DeliveryCount)
 		return nil
 	})
 	if err != nil {
 		return err
 	}
-	w.Array(n)
-	w.Raw(body.Buf)
+	pend.writeTo(w)
 	return nil
 }
