@@ -125,7 +125,6 @@ func cStrtod(b []byte) (float64, int, bool) {
 	for i < len(b) && isCSpaceByte(b[i]) {
 		i++
 	}
-	start := i
 	neg := false
 	if i < len(b) && (b[i] == '+' || b[i] == '-') {
 		neg = b[i] == '-'
@@ -156,66 +155,39 @@ func cStrtod(b []byte) (float64, int, bool) {
 		}
 		return math.NaN(), i + n, false
 	}
+	// A hexadecimal number has hex digits after its 0x and a binary exponent (p); a decimal one,
+	// decimal digits and a decimal exponent (e). Both are digits, an optional point and more
+	// digits, then an optional exponent marker, sign and decimal digits.
 	hex := len(rest) > 2 && rest[0] == '0' && (rest[1] == 'x' || rest[1] == 'X')
 	isDigit := func(c byte) bool { return c >= '0' && c <= '9' }
+	from, expCh := 0, byte('e')
 	if hex {
 		isDigit = func(c byte) bool {
 			return c >= '0' && c <= '9' || c >= 'a' && c <= 'f' || c >= 'A' && c <= 'F'
 		}
-		j := 2
-		digits := 0
-		for j < len(rest) && isDigit(rest[j]) {
-			j++
-			digits++
-		}
-		if j < len(rest) && rest[j] == '.' {
-			j++
-			for j < len(rest) && isDigit(rest[j]) {
-				j++
-				digits++
-			}
-		}
-		if digits == 0 { // "0x" alone: strtod reads the 0
-			return sign * 0, i + 1, false
-		}
-		end := j
-		if j < len(rest) && (rest[j] == 'p' || rest[j] == 'P') {
-			k := j + 1
-			if k < len(rest) && (rest[k] == '+' || rest[k] == '-') {
-				k++
-			}
-			if k < len(rest) && rest[k] >= '0' && rest[k] <= '9' {
-				for k < len(rest) && rest[k] >= '0' && rest[k] <= '9' {
-					k++
-				}
-				end = k
-			}
-		}
-		lit := string(rest[:end])
-		if end == j {
-			lit += "p0"
-		}
-		f, err := strconv.ParseFloat(lit, 64)
-		return sign * f, i + end, err != nil || (f == 0 && nonzeroMantissa(rest[2:j]))
+		from, expCh = 2, 'p'
 	}
-	j := 0
+	j := from
 	digits := 0
-	for j < len(rest) && rest[j] >= '0' && rest[j] <= '9' {
+	for j < len(rest) && isDigit(rest[j]) {
 		j++
 		digits++
 	}
 	if j < len(rest) && rest[j] == '.' {
 		j++
-		for j < len(rest) && rest[j] >= '0' && rest[j] <= '9' {
+		for j < len(rest) && isDigit(rest[j]) {
 			j++
 			digits++
 		}
 	}
 	if digits == 0 {
+		if hex { // "0x" alone: strtod reads the 0
+			return sign * 0, i + 1, false
+		}
 		return 0, 0, false
 	}
 	end := j
-	if j < len(rest) && (rest[j] == 'e' || rest[j] == 'E') {
+	if j < len(rest) && rest[j]|0x20 == expCh { // either case
 		k := j + 1
 		if k < len(rest) && (rest[k] == '+' || rest[k] == '-') {
 			k++
@@ -227,9 +199,16 @@ func cStrtod(b []byte) (float64, int, bool) {
 			end = k
 		}
 	}
-	_ = start
+	if hex {
+		lit := string(rest[:end])
+		if end == j {
+			lit += "p0"
+		}
+		f, err := strconv.ParseFloat(lit, 64)
+		return sign * f, i + end, err != nil || (f == 0 && nonzeroMantissa(rest[from:j]))
+	}
 	f, err := strconv.ParseFloat(string(rest[:end]), 64)
-	erange := err != nil || (f == 0 && nonzeroMantissa(rest[:j])) ||
+	erange := err != nil || (f == 0 && nonzeroMantissa(rest[from:j])) ||
 		(f != 0 && math.Abs(f) < 0x1p-1022) // glibc flags subnormal results too
 	return sign * f, i + end, erange
 }
