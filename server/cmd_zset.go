@@ -714,7 +714,12 @@ func zrangeGeneric(c *Client, args [][]byte, argStart int, dst []byte, kind zran
 	}
 	lim := c.zsetLimits()
 	em := &zrangeEmitter{w: resp.Writer{Proto: c.w.Proto}, withScores: withScores, store: store}
-	walk := func(z *engine.ZSet) error {
+	// walk emits the range of key's sorted set (nothing when it is missing).
+	walk := func(tx *engine.Tx) error {
+		z, err := openZSet(tx, key, lim)
+		if err != nil || z == nil {
+			return err
+		}
 		fn := func(m []byte, s float64) bool {
 			if kind != zrRank {
 				if limit == 0 {
@@ -742,14 +747,8 @@ func zrangeGeneric(c *Client, args [][]byte, argStart int, dst []byte, kind zran
 	}
 	if !store {
 		c.zview([][]byte{key}, func(tx *engine.Tx) error {
-			z, err := openZSet(tx, key, lim)
-			if err != nil {
+			if err := walk(tx); err != nil {
 				return err
-			}
-			if z != nil {
-				if err := walk(z); err != nil {
-					return err
-				}
 			}
 			if withScores && c.w.Proto == 2 {
 				c.w.Array(2 * em.n)
@@ -761,18 +760,11 @@ func zrangeGeneric(c *Client, args [][]byte, argStart int, dst []byte, kind zran
 		})
 		return
 	}
-	var stored int64
 	c.zupdate([][]byte{dst, key}, func(tx *engine.Tx) error {
-		z, err := openZSet(tx, key, lim)
-		if err != nil {
+		if err := walk(tx); err != nil {
 			return err
 		}
-		if z != nil {
-			if err := walk(z); err != nil {
-				return err
-			}
-		}
-		stored, err = storeZMembers(tx, dst, em.ms, lim)
+		stored, err := storeZMembers(tx, dst, em.ms, lim)
 		if err == nil {
 			c.w.Int(stored)
 		}
