@@ -353,8 +353,11 @@ func (e *Engine) StagedRecords(ranges []SlotRange) (int64, error) {
 }
 
 // DropSlots removes every record of db 0 in ranges (slots this node handed over): one range
-// tombstone per range, and their counters.
+// tombstone per range, and their counters. The hot cache is cleared after the global lock is
+// released (clearing a large cache takes long, and nothing may read those slots here any
+// more: the caller no longer serves them).
 func (e *Engine) DropSlots(ranges []SlotRange) error {
+	defer e.cache.clear()
 	e.global.Lock()
 	defer e.global.Unlock()
 	pdb := e.phys(0)
@@ -375,7 +378,6 @@ func (e *Engine) DropSlots(ranges []SlotRange) error {
 			c.nextDue[s].Store(0)
 		}
 	}
-	e.cache.clear()
 	return nil
 }
 

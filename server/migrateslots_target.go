@@ -192,6 +192,11 @@ func (m *migrations) importRun(c *Client, j *migJob) (err error) {
 	conn.SetWriteDeadline(time.Now().Add(migLinkTimeout))
 	cluster.WriteFrame(conn, cluster.FrameOwned, nil)
 	s.eng.SetMarker(migImportMarker, nil) // owned: a restart now keeps the slots anyway
+	// Announce once the source gave the slots (it closes the link after dropping them), or
+	// after a second: see cluster/state/handover.go.
+	conn.SetReadDeadline(time.Now().Add(time.Second))
+	cluster.ReadFrame(br)
+	m.n.Do(func(now int64, st *state.State) state.Output { return st.Announce(now) })
 	ms := func(a, b time.Time) int64 { return b.Sub(a).Milliseconds() }
 	s.log.Info(fmt.Sprintf("Slot import %s hand-over: promote %d ms, %d forwarded writes applied in %d ms, WAL sync %d ms, take-over %d ms",
 		j.name, ms(tEnd, tPromoted), j.forwarded.Load(), ms(tPromoted, tApplied), ms(tApplied, tSynced), ms(tSynced, tOwned)))

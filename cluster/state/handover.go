@@ -2,11 +2,15 @@ package state
 
 // Native slot migration hand-over (CLUSTER MIGRATESLOTS). The target takes the slots with a
 // configEpoch of its own that no other master has, so its claim wins everywhere through the
-// ordinary UPDATE / configEpoch rules, and announces it at once; the source binds the slots to
-// the target without waiting for that gossip, so its clients get MOVED from then on.
+// ordinary UPDATE / configEpoch rules; the source binds the slots to the target without
+// waiting for that gossip, so its clients get MOVED from then on; then the target announces
+// the change (Announce). Announcing after the source gave the slots spares the source the
+// path of a master that learns it lost slots it still holds keys of (clusterUpdateSlotsConfigWith
+// deleting them slot by slot while the hand-over waits).
 
-// TakeSlots makes myself the owner of slots, takes a new configEpoch (always: the source may
-// hold the greatest one) and broadcasts a PONG. Importing/migrating marks of the slots go.
+// TakeSlots makes myself the owner of slots and takes a new configEpoch (always: the source
+// may hold the greatest one). Importing/migrating marks of the slots go. The next PONG, or
+// Announce, tells the cluster.
 func (s *State) TakeSlots(now int64, slots []int) (Output, error) {
 	s.begin()
 	me := s.myself
@@ -32,8 +36,14 @@ func (s *State) TakeSlots(now int64, slots []int) (Output, error) {
 	s.logf(Notice, "configEpoch set to %d after importing %d slots", me.configEpoch, len(slots))
 	s.saveConfig(true)
 	s.todoUpdateState = true
-	s.broadcastPong(broadcastAll, now)
 	return s.finish(now), nil
+}
+
+// Announce broadcasts a PONG to every node (after TakeSlots).
+func (s *State) Announce(now int64) Output {
+	s.begin()
+	s.broadcastPong(broadcastAll, now)
+	return s.finish(now)
 }
 
 // GiveSlots binds slots, which I hand over, to node id. Unlike SETSLOT NODE it does not

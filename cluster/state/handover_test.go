@@ -19,6 +19,7 @@ func TestTakeAndGiveSlots(t *testing.T) {
 		t.Fatalf("epoch %d not bumped from %d", e, before)
 	}
 	c.do(0, func(s *State) (Output, error) { return s.GiveSlots(c.now, slots, target) })
+	c.do(1, func(s *State) (Output, error) { return s.Announce(c.now), nil })
 	if got := c.nodes[0].s.SlotOwner(9); got != target {
 		t.Fatalf("source still binds slot 9 to %s", got)
 	}
@@ -56,6 +57,7 @@ func TestTakeSlotsWinsByEpoch(t *testing.T) {
 	c := createCluster(t, 3, 3, 12, nil)
 	c.nodes[0].keys[3] = 7
 	c.do(2, func(s *State) (Output, error) { return s.TakeSlots(c.now, []int{3}) })
+	c.do(2, func(s *State) (Output, error) { return s.Announce(c.now), nil })
 	c.runUntil(10_000, "agreement", func() bool {
 		o, ok := c.ownerEverywhere(3)
 		return ok && o == c.id(2)
