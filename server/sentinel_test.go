@@ -55,11 +55,22 @@ func roleOf(t *testing.T, c *proctest.Conn) []string {
 }
 
 func TestSentinelFailover(t *testing.T) {
-	m := proctest.StartSlotdb(t)
+	// Each node has a redis.conf: sentinel's reconfiguration rewrites it (CONFIG REWRITE).
+	confs := map[*proctest.Server]string{}
+	start := func(args ...string) *proctest.Server {
+		conf := filepath.Join(t.TempDir(), "node.conf")
+		if err := os.WriteFile(conf, []byte("appendonly no\n"), 0o600); err != nil {
+			t.Fatal(err)
+		}
+		s := proctest.StartSlotdb(t, append([]string{conf}, args...)...)
+		confs[s] = conf
+		return s
+	}
+	m := start()
 	mport := strconv.Itoa(m.Port)
 	reps := []*proctest.Server{
-		proctest.StartSlotdb(t, "--replicaof", "127.0.0.1", mport, "--replica-priority", "100"),
-		proctest.StartSlotdb(t, "--replicaof", "127.0.0.1", mport, "--replica-priority", "100"),
+		start("--replicaof", "127.0.0.1", mport, "--replica-priority", "100"),
+		start("--replicaof", "127.0.0.1", mport, "--replica-priority", "100"),
 	}
 	mc := m.Dial(t)
 	for i := 1; i <= 100; i++ {
@@ -126,6 +137,19 @@ func TestSentinelFailover(t *testing.T) {
 	if !logHas(t, other, "Successful partial resynchronization with master") {
 		t.Error("the other replica did not continue partially from the promoted one (PSYNC2)")
 	}
+	// The rewritten files keep the new roles across a restart.
+	confLine := func(s *proctest.Server) string {
+		b, _ := os.ReadFile(confs[s])
+		for _, l := range strings.Split(string(b), "\n") {
+			if strings.HasPrefix(l, "replicaof ") {
+				return l
+			}
+		}
+		return ""
+	}
+	waitFor(t, 10*time.Second, "sentinel's CONFIG REWRITE on both replicas", func() bool {
+		return confLine(promoted) == "" && confLine(other) == "replicaof 127.0.0.1 "+newPort
+	})
 	replDo(t, pc, "SET", "after", "failover")
 	waitInSync(t, pc, oc)
 	for _, c := range []*proctest.Conn{pc, oc} {
