@@ -51,15 +51,33 @@ func (m *migrations) dialNode(id string, argv [][]byte) (net.Conn, *bufio.Reader
 		tc.SetNoDelay(true)
 	}
 	conn.SetDeadline(time.Now().Add(10 * time.Second))
-	if _, err := conn.Write(cluster.AppendCommand(nil, argv)); err != nil {
+	// Nodes of one cluster authenticate to each other as replicas do: masteruser/masterauth.
+	var req []byte
+	auth := 0
+	if pass := m.s.configValue("masterauth", ""); pass != "" {
+		av := [][]byte{[]byte("AUTH"), []byte(pass)}
+		if user := m.s.configValue("masteruser", ""); user != "" {
+			av = [][]byte{[]byte("AUTH"), []byte(user), []byte(pass)}
+		}
+		req = cluster.AppendCommand(req, av)
+		auth = 1
+	}
+	if _, err := conn.Write(cluster.AppendCommand(req, argv)); err != nil {
 		conn.Close()
 		return nil, nil, "", err
 	}
 	br := bufio.NewReaderSize(conn, 256<<10)
-	line, err := br.ReadString('\n')
-	if err != nil {
-		conn.Close()
-		return nil, nil, "", err
+	var line string
+	for i := 0; i <= auth; i++ {
+		line, err = br.ReadString('\n')
+		if err != nil {
+			conn.Close()
+			return nil, nil, "", err
+		}
+		if i < auth && !strings.HasPrefix(line, "+OK") {
+			conn.Close()
+			return nil, nil, "", fmt.Errorf("AUTH with masterauth: %s", strings.TrimSpace(line))
+		}
 	}
 	conn.SetDeadline(time.Time{})
 	return conn, br, strings.TrimRight(line, "\r\n"), nil
