@@ -6,8 +6,8 @@ import (
 	"github.com/slotdb/slotdb/engine"
 )
 
-// Pieces the collection commands (hash, set, sorted set) share: t_hash.c, t_set.c and t_zset.c
-// each write them out again, with the same replies.
+// Pieces the hash, set, sorted set, list and string commands share, where t_hash.c, t_set.c,
+// t_zset.c, t_list.c and t_string.c each write them out again with the same replies.
 
 // typedMeta reads key in tx for a command on type t: nil (no error) when the key is missing,
 // WRONGTYPE when it holds another type.
