@@ -23,11 +23,11 @@ const (
 )
 
 // twoMasters starts a (owning every slot) and b (empty), joined.
-func twoMasters(t *testing.T) (a, b *proctest.Server) {
+func twoMasters(t *testing.T, extra ...string) (a, b *proctest.Server) {
 	t.Helper()
-	a = startSlotdb(t, "--cluster-own-all-slots")
+	a = startSlotdb(t, append([]string{"--cluster-own-all-slots"}, extra...)...)
 	waitClusterOK(t, a)
-	b = startSlotdb(t)
+	b = startSlotdb(t, extra...)
 	addNode(t, a, b, a, b)
 	return a, b
 }
@@ -364,6 +364,38 @@ func TestMigrateSlotsFailures(t *testing.T) {
 	})
 	checkOwnership(t, a, b, a, total, names, nil)
 
+	migrateSlots(t, a, b)
+	if m := waitMigration(t, a); m["state"] != "success" {
+		t.Fatalf("re-run: %v", m)
+	}
+	checkOwnership(t, a, b, b, total, names, nil)
+}
+
+// The source is killed (SIGKILL) while the records stream, then restarted: it still owns
+// every slot and key, the target dropped what it staged, and a second run succeeds.
+func TestMigrateSlotsSourceKilled(t *testing.T) {
+	t.Setenv("SLOTDB_SLOT_MIGRATION_MAX_BYTES_PER_SEC", "2000000")
+	// appendfsync always: the keys loaded just before must survive the SIGKILL (with
+	// everysec the engine's WAL may lose the last acknowledged writes to a SIGKILL).
+	a, b := twoMasters(t, "--appendfsync", "always")
+	total, names := loadMoving(t, a, 256)
+	migrateSlots(t, a, b)
+	waitFor(t, 10*time.Second, "records streaming", func() (bool, string) {
+		m := migration(t, a)
+		n, _ := strconv.Atoi(m["records"])
+		return n > 0, fmt.Sprint(m)
+	})
+	a.Kill()
+	waitFor(t, 10*time.Second, "the target's import to fail", func() (bool, string) {
+		m := migration(t, b)
+		return m["state"] == "failed", fmt.Sprint(m)
+	})
+	if n := dbsize(t, b); n != 0 {
+		t.Fatalf("target holds %d keys after the source died", n)
+	}
+	a.Restart()
+	waitClusterOK(t, a, b)
+	checkOwnership(t, a, b, a, total, names, nil)
 	migrateSlots(t, a, b)
 	if m := waitMigration(t, a); m["state"] != "success" {
 		t.Fatalf("re-run: %v", m)
