@@ -1,12 +1,13 @@
 // Command types measures the data-type commands of slotdb against a real redis-server started
-// in the same run on the same machine:
+// in the same run on the same machine.
 //
-//   - throughput: redis-benchmark -t lpush,rpop,sadd,hset,zadd,lrange_100 -n N -c 50 -P 1, and
-//     EVALSHA of a one-SET script (SCRIPT LOAD first), the median of several runs, servers
-//     alternating;
-//   - costs: one sorted set and one list of -elems elements (default 1,000,000), then the
-//     round-trip time of ZRANK at ranks 0, 1/4, 1/2 and the last, ZRANGE of 10 at the middle,
-//     and LINDEX of the middle (median of -reps calls, next to a PING for the loopback floor).
+// Throughput: redis-benchmark -t lpush,rpop,sadd,hset,zadd,lrange_100 -n N -c 50 -P 1, and
+// EVALSHA of a one-SET script (SCRIPT LOAD first), the median of several runs, servers
+// alternating.
+//
+// Costs: one sorted set and one list of -elems elements (default 1,000,000), then the
+// round-trip time of ZRANK at ranks 0, 1/4, 1/2 and the last, ZRANGE of 10 at the middle, and
+// LINDEX of the middle (median of -reps calls, next to a PING for the loopback floor).
 //
 //	go run ./bench/types [-runs 3] [-n 100000] [-elems 1000000] [-only throughput|costs]
 //
