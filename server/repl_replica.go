@@ -323,6 +323,11 @@ func (l *masterLink) load(path string, rep *replication.SyncReply) (int, error) 
 	s.touchWatchedOnFlush(-1)
 	s.log.Info("MASTER <-> REPLICA sync: Loading DB in memory")
 	res, err := s.eng.LoadRDB(bufio.NewReaderSize(f, 1<<20), engine.LoadOptions{})
+	if err == nil {
+		// The master's function libraries (a Redis master's RDB carries them), added over ours:
+		// not a flush as Redis does, since a slotdb master's RDB does not carry them yet.
+		err = s.LoadFunctionLibraries(res.Functions, false) // functions_load.go
+	}
 	if err != nil {
 		return 0, fmt.Errorf("Failed trying to load the MASTER synchronization DB from disk: %w", err)
 	}
