@@ -275,8 +275,9 @@ var registry = []Param{
 	sp("latency-tracking-info-percentiles", "", MultiArg, "50 99 99.9"),
 }
 
-// applied lists what slotdb acts on now besides every cluster-* and repl*
-// parameter, which later work reads.
+// applied lists what slotdb acts on besides the cluster-* and repl* parameters
+// (cluster, replication and failover read those). The rest is accepted and logged
+// once at startup as not applied.
 var applied = map[string]bool{
 	"port": true, "bind": true, "protected-mode": true, "requirepass": true, "dir": true,
 	"databases": true, "maxclients": true, "timeout": true, "tcp-keepalive": true,
@@ -284,7 +285,15 @@ var applied = map[string]bool{
 	"appendfsync": true, "maxmemory": true, "proto-max-bulk-len": true,
 	"client-query-buffer-limit": true, "save": true, "dbfilename": true,
 	"appendfilename": true, "appenddirname": true, "aof-load-truncated": true,
-	"masterauth": true, "masteruser": true,
+	"masterauth": true, "masteruser": true, "min-replicas-to-write": true,
+	"min-replicas-max-lag": true, "maxmemory-policy": true, "lfu-log-factor": true,
+	"lfu-decay-time": true, "slowlog-log-slower-than": true, "slowlog-max-len": true,
+	"busy-reply-threshold": true, "hll-sparse-max-bytes": true,
+	// OBJECT ENCODING and DEBUG OBJECT answer from these, as Redis would encode.
+	"hash-max-listpack-entries": true, "hash-max-listpack-value": true,
+	"zset-max-listpack-entries": true, "zset-max-listpack-value": true,
+	"set-max-intset-entries": true, "list-max-listpack-size": true, "list-compress-depth": true,
+	"stream-node-max-bytes": true, "stream-node-max-entries": true,
 }
 
 func init() {
