@@ -19,6 +19,10 @@ type Writer struct {
 	Compress bool
 	// Limits decide compact encodings (default DefaultLimits).
 	Limits Limits
+	// SaveLRU writes an IDLE opcode before every key, zero included, and
+	// SaveLFU a FREQ opcode: rdbSaveKeyValuePair does so under an LRU or an
+	// LFU maxmemory-policy. Otherwise only a positive Idle or Freq is written.
+	SaveLRU, SaveLFU bool
 
 	w       *bufio.Writer
 	version int
@@ -122,7 +126,7 @@ func (w *Writer) SelectDB(db int, keys, expires uint64) error {
 
 // WriteEntry writes one key: expire, idle or freq, type, key, value. Zero
 // or negative ExpireAt, Idle and Freq mean "none" (so a zero Entry has no
-// TTL). A SELECTDB is emitted when en.DB differs from the current db.
+// TTL), unless SaveLRU or SaveLFU asks for the opcode on every key. A SELECTDB is emitted when en.DB differs from the current db.
 func (w *Writer) WriteEntry(en *Entry) error {
 	if w.err != nil {
 		return w.err
@@ -148,12 +152,13 @@ func (w *Writer) WriteEntry(en *Entry) error {
 		p.byte(opExpireTimeMs)
 		p.i64le(en.ExpireAt)
 	}
-	if en.Idle > 0 {
+	switch {
+	case w.SaveLRU || (!w.SaveLFU && en.Idle > 0):
 		p.byte(opIdle)
-		p.length(uint64(en.Idle))
-	} else if en.Freq > 0 {
+		p.length(uint64(max(en.Idle, 0)))
+	case w.SaveLFU || en.Freq > 0:
 		p.byte(opFreq)
-		p.byte(byte(min(en.Freq, 255)))
+		p.byte(byte(min(max(en.Freq, 0), 255)))
 	}
 	p.byte(v.buf[0])
 	p.str(en.Key)

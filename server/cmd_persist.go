@@ -166,6 +166,14 @@ func (s *Server) writeRDB(w io.Writer, snap *engine.Snapshot, aofBase bool, aux 
 	for _, a := range aux { // replication: repl-stream-db, repl-id, repl-offset
 		rw.WriteAux(a[0], a[1])
 	}
+	// rdbSaveFunctions: the libraries, before the databases.
+	codes, err := s.savedFunctionCodes()
+	if err != nil {
+		return err
+	}
+	for _, code := range codes {
+		rw.WriteFunction(code)
+	}
 	p := s.persist()
 	var total int64
 	for db := 0; db < snap.Databases(); db++ {
@@ -175,10 +183,11 @@ func (s *Server) writeRDB(w io.Writer, snap *engine.Snapshot, aofBase bool, aux 
 	p.keysProcessed.Store(0)
 	now := snap.Now()
 	// rdbSaveKeyValuePair records each key's idle time under an LRU policy and its LFU
-	// counter under an LFU one (engine/access.go; the writer leaves out zeros).
+	// counter under an LFU one (engine/access.go), zeros included.
 	policy := s.configValue("maxmemory-policy", "noeviction")
 	saveLRU := policy == "allkeys-lru" || policy == "volatile-lru"
 	saveLFU := policy == "allkeys-lfu" || policy == "volatile-lfu"
+	rw.SaveLRU, rw.SaveLFU = saveLRU, saveLFU
 	for db := 0; db < snap.Databases(); db++ {
 		if snap.DBSize(db) == 0 {
 			continue
@@ -211,6 +220,21 @@ func (s *Server) writeRDB(w io.Writer, snap *engine.Snapshot, aofBase bool, aux 
 		}
 	}
 	return rw.Close()
+}
+
+// savedFunctionCodes returns the function libraries as the store holds them (the FUNCTION
+// DUMP payload saveFunctions keeps after every change): readable from any goroutine, unlike
+// the live interpreter, which only exclusive commands touch.
+func (s *Server) savedFunctionCodes() ([][]byte, error) {
+	payload, ok, err := s.eng.Marker(functionsMarker)
+	if err != nil || !ok || len(payload) == 0 {
+		return nil, err
+	}
+	codes, err := rdb.DecodeFunctionsDump(payload)
+	if err != nil {
+		return nil, fmt.Errorf("reading the saved function libraries: %w", err)
+	}
+	return codes, nil
 }
 
 // saveRDB writes dump.rdb from a fresh snapshot: temp file, fsync, rename, directory fsync.
@@ -421,7 +445,13 @@ func (s *Server) RewriteAOF() error {
 	if s.configValue("aof-use-rdb-preamble", "yes") == "yes" {
 		err = dw.WriteBaseRDB(func(w io.Writer) error { return s.writeRDB(w, snap, true) })
 	} else {
-		err = dw.WriteBaseAOF(func(e *aof.Encoder) error { return rewriteCommands(e, snap) })
+		err = dw.WriteBaseAOF(func(e *aof.Encoder) error {
+			codes, err := s.savedFunctionCodes()
+			if err != nil {
+				return err
+			}
+			return rewriteCommands(e, snap, codes)
+		})
 	}
 	if err == nil {
 		err = dw.WriteIncr(func(e *aof.Encoder) error { return e.Write([]byte("SELECT"), []byte("0")) })
@@ -436,9 +466,14 @@ func (s *Server) RewriteAOF() error {
 }
 
 // rewriteCommands writes the dataset as the commands Redis's rewriteAppendOnlyFileRio uses.
-func rewriteCommands(e *aof.Encoder, snap *engine.Snapshot) error {
+func rewriteCommands(e *aof.Encoder, snap *engine.Snapshot, functions [][]byte) error {
 	now := snap.Now()
 	b := func(s string) []byte { return []byte(s) }
+	for _, code := range functions { // rewriteFunctions: FUNCTION LOAD of each library first
+		if err := e.Write(b("FUNCTION"), b("LOAD"), code); err != nil {
+			return err
+		}
+	}
 	for db := 0; db < snap.Databases(); db++ {
 		if snap.DBSize(db) == 0 {
 			continue
