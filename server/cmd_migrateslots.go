@@ -179,6 +179,7 @@ func (s *Server) initSlotMigration(n *cluster.Node) {
 		if drop := m.notMine(ranges); len(drop) > 0 {
 			s.log.Warn("Slot migration: dropping the records of slots " + cluster.FormatRanges(drop) + " an interrupted import left")
 			err = s.eng.DropSlots(drop)
+			forgetReplHistory(s.repl.stream) // replicas of a previous run must not continue
 		}
 	}
 	if err == nil {

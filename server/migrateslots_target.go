@@ -92,6 +92,7 @@ func (m *migrations) importRun(c *Client, j *migJob) (err error) {
 			if e := s.eng.DropSlots(j.ranges); e != nil {
 				s.log.Warn("Slot import: dropping promoted records: " + e.Error())
 			}
+			m.resyncReplicas("promoted records of slots " + cluster.FormatRanges(j.ranges) + " dropped")
 		}
 		s.eng.SetMarker(migImportMarker, nil)
 	}()
@@ -147,6 +148,8 @@ func (m *migrations) importRun(c *Client, j *migJob) (err error) {
 		return fmt.Errorf("promoting: %w", err)
 	}
 	promoted = true
+	// The replicas sync again from a snapshot that has the records (migrateslots_replicas.go).
+	resyncAt := m.resyncReplicas("records of slots " + cluster.FormatRanges(j.ranges) + " promoted")
 	tPromoted := time.Now()
 	mc := s.newMasterClient(conn, 0)
 	cr := replication.NewCommandReader(bufio.NewReader(bytes.NewReader(pending)))
@@ -191,6 +194,7 @@ func (m *migrations) importRun(c *Client, j *migJob) (err error) {
 	tOwned := time.Now()
 	conn.SetWriteDeadline(time.Now().Add(migLinkTimeout))
 	cluster.WriteFrame(conn, cluster.FrameOwned, nil)
+	m.dropReplicasBefore(resyncAt) // one that was attaching during resyncReplicas
 	s.eng.SetMarker(migImportMarker, nil) // owned: a restart now keeps the slots anyway
 	// Announce once the source gave the slots (it closes the link after dropping them), or
 	// after a second: see cluster/state/handover.go.
