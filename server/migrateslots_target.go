@@ -194,7 +194,7 @@ func (m *migrations) importRun(c *Client, j *migJob) (err error) {
 	tOwned := time.Now()
 	conn.SetWriteDeadline(time.Now().Add(migLinkTimeout))
 	cluster.WriteFrame(conn, cluster.FrameOwned, nil)
-	m.dropReplicasBefore(resyncAt) // one that was attaching during resyncReplicas
+	m.dropReplicasBefore(resyncAt)        // one that was attaching during resyncReplicas
 	s.eng.SetMarker(migImportMarker, nil) // owned: a restart now keeps the slots anyway
 	// Announce once the source gave the slots (it closes the link after dropping them), or
 	// after a second: see cluster/state/handover.go.
