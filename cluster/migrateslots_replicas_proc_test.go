@@ -7,6 +7,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/slotdb/slotdb/internal/keyslot"
 	"github.com/slotdb/slotdb/internal/proctest"
 )
 
@@ -56,8 +57,8 @@ func replicaServes(t *testing.T, replica *proctest.Server, names []string, want 
 
 // The target of a native migration has a slotdb replica and a real redis-server 7.0
 // replica: after MIGRATESLOTS both serve every moved key (READONLY), and follow the
-// target's later writes.
-func TestMigrateSlotsTargetReplicas(t *testing.T) {
+// target's later writes. The source's replica drops the moved keys as the source does.
+func TestMigrateSlotsReplicas(t *testing.T) {
 	t.Parallel()
 	a, b := twoMasters(t)
 	_, names := loadMoving(t, a, 64)
@@ -65,6 +66,11 @@ func TestMigrateSlotsTargetReplicas(t *testing.T) {
 	addReplica(t, a, b, c)
 	d := startRedis(t)
 	addReplica(t, a, b, d)
+	e := startSlotdb(t)
+	addReplica(t, a, a, e)
+	if n := dbsize(t, e); n != dbsize(t, a) {
+		t.Fatalf("source's replica DBSIZE %d, source %d", n, dbsize(t, a))
+	}
 
 	migrateSlots(t, a, b)
 	if m := waitMigration(t, a); m["state"] != "success" {
@@ -95,5 +101,12 @@ func TestMigrateSlotsTargetReplicas(t *testing.T) {
 	}
 	if n := dbsize(t, c); n != dbsize(t, b) {
 		t.Fatalf("slotdb replica DBSIZE %d, master %d", n, dbsize(t, b))
+	}
+	waitFor(t, 10*time.Second, "the source's replica to drop the moved keys", func() (bool, string) {
+		n, want := dbsize(t, e), dbsize(t, a)
+		return n == want, fmt.Sprintf("replica %d, source %d", n, want)
+	})
+	if got := do(t, e, "CLUSTER", "COUNTKEYSINSLOT", strconv.Itoa(int(keyslot.Of([]byte(names[0]))))); got != "0" {
+		t.Fatalf("source's replica keeps %s keys of a moved slot", got)
 	}
 }

@@ -4,8 +4,11 @@ import (
 	"crypto/rand"
 	"encoding/hex"
 	"fmt"
+	"math"
+	"strconv"
 	"time"
 
+	"github.com/slotdb/slotdb/engine"
 	"github.com/slotdb/slotdb/replication"
 )
 
@@ -65,4 +68,35 @@ func (m *migrations) dropReplicasBefore(at time.Time) int {
 		}
 	}
 	return n
+}
+
+// Replicas of the source: DropSlots is not in the stream either. With replicas attached the
+// source sends them DEL for each key of the slots it gave (1000 keys a command, what MIGRATE
+// would have propagated key by key), before dropping them; with none attached it starts a
+// new history instead, so a replica that comes back syncs in full.
+func (m *migrations) tellReplicasDropped(ranges []engine.SlotRange) {
+	s := m.s
+	r := s.repl
+	r.mu.Lock()
+	attached := len(r.replicas)
+	r.mu.Unlock()
+	if attached == 0 {
+		r.applyMu.Lock()
+		forgetReplHistory(r.stream)
+		r.applyMu.Unlock()
+		return
+	}
+	for _, sl := range rangeSlots(ranges) {
+		keys, err := s.eng.GetKeysInSlot(uint16(sl), math.MaxInt)
+		if err != nil {
+			s.log.Warn("Slot migration: listing the keys of slot " + strconv.Itoa(sl) + " for the replicas: " + err.Error())
+			m.resyncReplicas("keys of handed-over slots unlisted")
+			return
+		}
+		for len(keys) > 0 {
+			n := min(len(keys), 1000)
+			s.propagateArgv(0, append([][]byte{[]byte("DEL")}, keys[:n]...))
+			keys = keys[n:]
+		}
+	}
 }

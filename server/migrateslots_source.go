@@ -350,6 +350,7 @@ func (m *migrations) exportRun(j *migJob) error {
 		s.log.Warn("Slot migration: binding the slots to the target: " + err.Error())
 	}
 	tOwned := time.Now()
+	m.tellReplicasDropped(j.ranges)
 	if e := s.eng.DropSlots(j.ranges); e != nil {
 		s.log.Warn("Slot migration: dropping the handed-over slots: " + e.Error())
 	}
