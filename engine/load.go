@@ -369,6 +369,9 @@ func (l *BulkLoader) Finish() (LoadStats, error) {
 	if err := b.Commit(pebble.Sync); err != nil {
 		return l.stats, err
 	}
+	if err := l.e.fsyncWAL(); err != nil { // Sync commits only reach the OS: walsync.go
+		return l.stats, err
+	}
 	for pdb, c := range l.counts {
 		if c == nil {
 			continue
@@ -510,10 +513,16 @@ func (e *Engine) Marker(name string) ([]byte, bool, error) {
 
 // SetMarker durably sets marker name to value (nil value: deletes it).
 func (e *Engine) SetMarker(name string, value []byte) error {
+	var err error
 	if value == nil {
-		return e.db.Delete(markerKey(name), pebble.Sync)
+		err = e.db.Delete(markerKey(name), pebble.Sync)
+	} else {
+		err = e.db.Set(markerKey(name), value, pebble.Sync)
 	}
-	return e.db.Set(markerKey(name), value, pebble.Sync)
+	if err != nil {
+		return err
+	}
+	return e.fsyncWAL() // a Sync write only reaches the OS: walsync.go
 }
 
 // Empty reports whether no database holds a key.

@@ -157,7 +157,10 @@ func (im *SlotImport) clearStaging() error {
 		lo, hi := stagingBounds(r)
 		b.DeleteRange(lo, hi, nil)
 	}
-	return b.Commit(pebble.Sync)
+	if err := b.Commit(pebble.Sync); err != nil {
+		return err
+	}
+	return im.e.fsyncWAL() // a Sync commit only reaches the OS: walsync.go
 }
 
 func (im *SlotImport) inRanges(slot uint16) bool {
@@ -280,6 +283,9 @@ func (im *SlotImport) Promote() error {
 	if err := clear.Commit(pebble.Sync); err != nil {
 		return err
 	}
+	if err := e.fsyncWAL(); err != nil {
+		return err
+	}
 	c := e.counts[pdb]
 	for _, r := range im.ranges {
 		for s := int(r.Start); s <= int(r.End); s++ {
@@ -302,6 +308,9 @@ func (im *SlotImport) Promote() error {
 		b.Merge(counterKey(pdb, slot), encodeCounter(n, im.expires[slot]), nil)
 	}
 	if err := b.Commit(pebble.Sync); err != nil {
+		return err
+	}
+	if err := e.fsyncWAL(); err != nil {
 		return err
 	}
 	for slot, n := range im.keys {
@@ -330,7 +339,10 @@ func (im *SlotImport) Abort() error {
 
 // ClearStaging drops every staged record (an import that did not finish before a restart).
 func (e *Engine) ClearStaging() error {
-	return e.db.DeleteRange([]byte{localPrefix, localStaging}, []byte{localPrefix, localStaging + 1}, pebble.Sync)
+	if err := e.db.DeleteRange([]byte{localPrefix, localStaging}, []byte{localPrefix, localStaging + 1}, pebble.Sync); err != nil {
+		return err
+	}
+	return e.fsyncWAL() // a Sync write only reaches the OS: walsync.go
 }
 
 // StagedRecords counts the staged records of ranges (tests, progress).
@@ -387,7 +399,10 @@ func (e *Engine) SyncWAL() error {
 	if e.closed.Load() {
 		return ErrClosed
 	}
-	return e.db.LogData([]byte("sync"), pebble.Sync)
+	if err := e.db.LogData([]byte("sync"), pebble.Sync); err != nil {
+		return err
+	}
+	return e.fsyncWAL() // the Sync record only reaches the OS: walsync.go
 }
 
 // StoreDir is a path under the store's directory (the slot import keeps its SSTs there).
