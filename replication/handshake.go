@@ -28,6 +28,9 @@ type HandshakeOptions struct {
 	// Failover sends PSYNC ID Offset+1 FAILOVER: a master handing over to this replica
 	// (FAILOVER), which becomes master before it answers.
 	Failover bool
+	// Log, when set, receives the handshake's milestones in Redis's wording
+	// (syncWithMaster's notices), so that operators grep the same lines.
+	Log func(line string)
 }
 
 // SyncReply is the master's answer to PSYNC.
@@ -61,6 +64,11 @@ func Handshake(conn net.Conn, br *bufio.Reader, o HandshakeOptions) (*SyncReply,
 		}
 		return ReadLine(br)
 	}
+	logf := func(line string) {
+		if o.Log != nil {
+			o.Log(line)
+		}
+	}
 	r, err := send("PING")
 	if err != nil {
 		return nil, fmt.Errorf("replication: PING: %w", err)
@@ -70,6 +78,7 @@ func Handshake(conn net.Conn, br *bufio.Reader, o HandshakeOptions) (*SyncReply,
 		!strings.HasPrefix(r, "-ERR operation not permitted") {
 		return nil, fmt.Errorf("Error reply to PING from master: '%s'", r[1:])
 	}
+	logf("Master replied to PING, replication can continue...")
 	if o.Pass != "" {
 		args := []string{"AUTH", o.Pass}
 		if o.User != "" {
@@ -97,6 +106,9 @@ func Handshake(conn net.Conn, br *bufio.Reader, o HandshakeOptions) (*SyncReply,
 	id, off := "?", "-1"
 	if o.ID != "" {
 		id, off = o.ID, strconv.FormatInt(o.Offset+1, 10)
+		logf("Trying a partial resynchronization (request " + id + ":" + off + ").")
+	} else {
+		logf("Partial resynchronization not possible (no cached master)")
 	}
 	psync := []string{"PSYNC", id, off}
 	if o.Failover {
@@ -168,6 +180,12 @@ func NewEOFMark() []byte {
 // "$EOF:<mark>\r\n", the bytes, then the mark. Bare newlines before the header are keepalives.
 // It returns the RDB's size.
 func ReadPayload(br *bufio.Reader, w io.Writer) (int64, error) {
+	return ReadPayloadNotify(br, w, nil)
+}
+
+// ReadPayloadNotify is ReadPayload that calls header, when set, once the header is read:
+// size is the announced length, or -1 for the EOF-mark form.
+func ReadPayloadNotify(br *bufio.Reader, w io.Writer, header func(size int64)) (int64, error) {
 	hdr, err := ReadLine(br)
 	if err != nil {
 		return 0, err
@@ -183,11 +201,17 @@ func ReadPayload(br *bufio.Reader, w io.Writer) (int64, error) {
 		if len(mark) != EOFMarkLen {
 			return 0, fmt.Errorf("replication: bad EOF mark %q", hdr)
 		}
+		if header != nil {
+			header(-1)
+		}
 		return copyUntilMark(br, w, mark)
 	}
 	n, err := strconv.ParseInt(hdr[1:], 10, 64)
 	if err != nil || n < 0 {
 		return 0, fmt.Errorf("replication: bad payload length %q", hdr)
+	}
+	if header != nil {
+		header(n)
 	}
 	m, err := io.CopyN(w, br, n)
 	if err != nil {

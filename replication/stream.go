@@ -74,21 +74,23 @@ func (s *Stream) Offset() int64 {
 }
 
 // Activate creates the backlog (it starts empty at the current offset); a stream feeds
-// nothing before, as Redis's master keeps no stream until a replica first attaches.
-func (s *Stream) Activate() {
+// nothing before, as Redis's master keeps no stream until a replica first attaches. It
+// reports whether the backlog was created now.
+func (s *Stream) Activate() bool {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	s.activateLocked()
+	return s.activateLocked()
 }
 
-func (s *Stream) activateLocked() {
+func (s *Stream) activateLocked() bool {
 	if s.active {
-		return
+		return false
 	}
 	s.active = true
 	s.histlen = 0
 	s.head = &block{start: s.off, data: make([]byte, 0, blockSize)}
 	s.tail = s.head
+	return true
 }
 
 // Deactivate frees the backlog (repl-backlog-ttl expired with no replica).

@@ -492,9 +492,9 @@ func (s *Server) infoStats() []InfoField {
 		kv("instantaneous_input_repl_kbps", "0.00"),
 		kv("instantaneous_output_repl_kbps", "0.00"),
 		kv("rejected_connections", s.stats.rejectedConns.Load()),
-		kv("sync_full", 0),
-		kv("sync_partial_ok", 0),
-		kv("sync_partial_err", 0),
+		kv("sync_full", s.repl.syncFull.Load()),
+		kv("sync_partial_ok", s.repl.syncPartialOK.Load()),
+		kv("sync_partial_err", s.repl.syncPartialErr.Load()),
 		kv("expired_keys", st.ExpiredKeys.Load()),
 		kv("expired_stale_perc", "0.00"),
 		kv("expired_time_cap_reached_count", 0),
@@ -734,6 +734,9 @@ func (s *Server) resetCommandStats() {
 	s.intro.mu.Unlock()
 	s.intro.reads.Store(0)
 	s.intro.writes.Store(0)
+	s.repl.syncFull.Store(0)
+	s.repl.syncPartialOK.Store(0)
+	s.repl.syncPartialErr.Store(0)
 }
 
 // Latency histogram: HdrHistogram_c with the parameters Redis 7.0 uses (lowest 1, highest

@@ -39,6 +39,9 @@ type replState struct {
 	clusterOps  chan func()  // SetMaster/UnsetMaster of the cluster state machine, in order
 	good        atomic.Int64 // replicas with a lag within min-replicas-max-lag
 
+	// INFO stats' sync_full, sync_partial_ok, sync_partial_err (master side).
+	syncFull, syncPartialOK, syncPartialErr atomic.Int64
+
 	// Settings read on hot paths, refreshed after CONFIG SET and by the cron.
 	readOnly, serveStale atomic.Bool
 	minReplicas, minLag  atomic.Int64
@@ -58,6 +61,7 @@ func (s *Server) initReplication() {
 	r := s.repl
 	if s.eng != nil {
 		s.eng.SetPropagateHook(s.propagated)
+		s.eng.SetExpiryHold(s.expiryHeld) // a manual failover's pause keeps the data static: pause.go
 	}
 	s.SetInfoSection("replication", r.info)
 	if set := s.cfg.Set; set != nil {

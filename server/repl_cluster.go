@@ -66,10 +66,8 @@ func (s *Server) clusterReplication(set *state.ReplicaOf, unset bool) {
 			if l != nil && l.host == host && l.port == port {
 				return
 			}
-			if l == nil {
-				s.log.Info("Before turning into a replica, using my own master parameters to synthesize a cached master: I may be able to synchronize with the new master with just a partial transfer.")
-			}
-			r.setMaster(host, port)
+			r.setMaster(host, port) // logs replicationSetMaster's lines
+
 		}
 	case unset:
 		r.clusterOps <- func() {
@@ -77,14 +75,7 @@ func (s *Server) clusterReplication(set *state.ReplicaOf, unset bool) {
 			if l == nil {
 				return
 			}
-			// replicationUnsetMaster: the master client is freed (and cached), the cache
-			// discarded, then the history shifted (logged by unsetMaster).
-			if l.state.Load() == linkConnected {
-				s.log.Info("Connection with master lost.")
-				s.log.Info("Caching the disconnected master state.")
-			}
-			s.log.Info("Discarding previously cached master state.")
-			r.unsetMaster()
+			r.unsetMaster() // logs replicationUnsetMaster's lines
 		}
 	}
 }

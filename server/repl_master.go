@@ -9,6 +9,7 @@ import (
 	"path/filepath"
 	"sort"
 	"strconv"
+	"strings"
 	"sync/atomic"
 	"time"
 
@@ -166,6 +167,7 @@ func cmdPsync(c *Client, args [][]byte) {
 	s.world.Lock()
 	rc := &replicaConn{c: c, hello: c.replHello, firstAck: make(chan struct{}), since: time.Now()}
 	rc.ackTime.Store(time.Now().UnixMilli())
+	s.log.Info(fmt.Sprintf("Replica %s asks for synchronization", rc.name()))
 	if psync && len(args) >= 3 && !c.replHello.rdbOnly {
 		if off, ok := parseInt(args[2]); ok && r.stream.CanContinue(string(args[1]), off) {
 			cur, err := r.stream.NewCursor(off - 1)
@@ -173,6 +175,7 @@ func cmdPsync(c *Client, args [][]byte) {
 				s.world.Unlock()
 				r.applyMu.Unlock()
 				id, _, _, myOff := r.stream.IDs()
+				r.syncPartialOK.Add(1)
 				if c.replHello.psync2 {
 					c.w.Simple("CONTINUE " + id)
 				} else {
@@ -190,6 +193,15 @@ func cmdPsync(c *Client, args [][]byte) {
 			}
 		}
 	}
+	// Sync statistics as syncCommand counts them: a PSYNC that could not continue is a
+	// partial_err unless the replica asked with "?" (a full sync on purpose).
+	if psync && len(args) >= 3 {
+		if len(args[1]) == 0 || args[1][0] != '?' {
+			r.syncPartialErr.Add(1)
+		}
+		r.logPartialRefused(rc, string(args[1]), args[2])
+	}
+	r.syncFull.Add(1)
 	snap, off, streamDB, cur, err := s.syncPoint()
 	s.world.Unlock()
 	r.applyMu.Unlock()
@@ -198,9 +210,7 @@ func cmdPsync(c *Client, args [][]byte) {
 		return
 	}
 	id, _, _, _ := r.stream.IDs()
-	s.log.Info(fmt.Sprintf("Replica %s asks for synchronization", rc.name()))
 	if psync {
-		s.log.Info(fmt.Sprintf("Full resync requested by replica %s", rc.name()))
 		c.w.Simple("FULLRESYNC " + id + " " + strconv.FormatInt(off, 10))
 		if c.flush() != nil {
 			snap.Close()
@@ -221,7 +231,10 @@ func cmdPsync(c *Client, args [][]byte) {
 // an unchanged offset around the snapshot proves the two match.
 func (s *Server) syncPoint() (*engine.Snapshot, int64, int, *replication.Cursor, error) {
 	r := s.repl
-	r.stream.Activate()
+	if r.stream.Activate() {
+		id, id2, _, _ := r.stream.IDs()
+		s.log.Info(fmt.Sprintf("Replication backlog created, my new replication IDs are '%s' and '%s'", id, id2))
+	}
 	for {
 		before := r.stream.Offset()
 		snap, err := s.eng.Snapshot()
@@ -288,7 +301,7 @@ func (s *Server) serveReplica(rc *replicaConn, snap *engine.Snapshot, cur *repli
 	defer func() {
 		r.detach(rc)
 		c.close()
-		s.log.Info("Connection with replica " + rc.name() + " lost.")
+		s.log.Warn("Connection with replica " + rc.name() + " lost.")
 	}()
 	w := replicaWriter{c, time.Duration(r.timeout.Load()) * time.Second}
 	if snap != nil {
@@ -346,6 +359,7 @@ func (s *Server) sendRDB(rc *replicaConn, w io.Writer, snap *engine.Snapshot, of
 	id, _, _, _ := s.repl.stream.IDs()
 	aux := [][2]string{{"repl-stream-db", strconv.Itoa(streamDB)}, {"repl-id", id}, {"repl-offset", strconv.FormatInt(off, 10)}}
 	if rc.hello.capaEOF && s.configValue("repl-diskless-sync", "yes") == "yes" {
+		s.log.Info("Starting BGSAVE for SYNC with target: replicas sockets")
 		mark := replication.NewEOFMark()
 		bw := bufio.NewWriterSize(w, 64<<10)
 		bw.WriteString("$EOF:")
@@ -355,8 +369,13 @@ func (s *Server) sendRDB(rc *replicaConn, w io.Writer, snap *engine.Snapshot, of
 			return err
 		}
 		bw.Write(mark)
-		return bw.Flush()
+		if err := bw.Flush(); err != nil {
+			return err
+		}
+		s.log.Info("Streamed RDB transfer with replica " + rc.name() + " succeeded (socket). Waiting for REPLCONF ACK from slave to enable streaming")
+		return nil
 	}
+	s.log.Info("Starting BGSAVE for SYNC with target: disk")
 	dir := s.configValue("dir", ".")
 	tmp := filepath.Join(dir, fmt.Sprintf("temp-repl-%d-%d.rdb", os.Getpid(), time.Now().UnixNano()))
 	defer os.Remove(tmp)
@@ -397,4 +416,27 @@ func (s *Server) sendRDB(rc *replicaConn, w io.Writer, snap *engine.Snapshot, of
 	}
 	_, err = io.Copy(w, f)
 	return err
+}
+
+// logPartialRefused logs why a PSYNC gets a full sync, as masterTryPartialResynchronization
+// words it.
+func (r *replState) logPartialRefused(rc *replicaConn, id string, offArg []byte) {
+	log := r.s.log
+	myID, id2, off2, myOff := r.stream.IDs()
+	off, _ := parseInt(offArg)
+	if id != myID && (id != id2 || off > off2) {
+		switch {
+		case strings.HasPrefix(id, "?"):
+			log.Info("Full resync requested by replica " + rc.name())
+		case id != myID && id != id2:
+			log.Info(fmt.Sprintf("Partial resynchronization not accepted: Replication ID mismatch (Replica asked for '%s', my replication IDs are '%s' and '%s')", id, myID, id2))
+		default:
+			log.Info(fmt.Sprintf("Partial resynchronization not accepted: Requested offset for second ID was %d, but I can reply up to %d", off, off2))
+		}
+		return
+	}
+	log.Info(fmt.Sprintf("Unable to partial resync with replica %s for lack of backlog (Replica request was: %d).", rc.name(), off))
+	if off > myOff {
+		log.Warn(fmt.Sprintf("Warning: replica %s tried to PSYNC with an offset that is greater than the master replication offset.", rc.name()))
+	}
 }

@@ -70,6 +70,11 @@ func (r *replState) setMaster(host string, port int) {
 	r.link = nil
 	r.mu.Unlock()
 	if old != nil {
+		// replicationSetMaster frees the current master client (cached for a PSYNC).
+		if old.state.Load() == linkConnected {
+			r.s.log.Warn("Connection with master lost.")
+			r.s.log.Info("Caching the disconnected master state.")
+		}
 		old.stopAndWait()
 	}
 	// Clients blocked on keys would wait for writes that now come from the master only;
@@ -83,6 +88,11 @@ func (r *replState) setMaster(host string, port int) {
 	r.link = l
 	r.replica.Store(true)
 	r.mu.Unlock()
+	if old == nil {
+		// replicationCacheMasterUsingMyself: a master becoming a replica offers its own
+		// history to the new master.
+		r.s.log.Info("Before turning into a replica, using my own master parameters to synthesize a cached master: I may be able to synchronize with the new master with just a partial transfer.")
+	}
 	r.s.log.Info(fmt.Sprintf("Connecting to MASTER %s:%d", host, port))
 	go l.run()
 }
@@ -101,6 +111,7 @@ func (r *replState) unsetMaster() bool {
 	if set := r.s.cfg.SetReplicaOf; set != nil {
 		set("", 0)
 	}
+	connected, cached := l.state.Load() == linkConnected, r.hasHistory()
 	l.stopAndWait()
 	r.applyMu.Lock()
 	oldID, _, _, off := r.stream.IDs()
@@ -110,7 +121,16 @@ func (r *replState) unsetMaster() bool {
 	r.stream.ForceSelect()
 	r.replica.Store(false)
 	r.applyMu.Unlock()
-	r.s.log.Info(fmt.Sprintf("Setting secondary replication ID to %s, valid up to offset: %d. New replication ID is %s", oldID, off+1, newID))
+	// replicationUnsetMaster (this node is a master by now): the master client is freed
+	// (and cached), the cache discarded, then the history shifted.
+	if connected {
+		r.s.log.Warn("Connection with master lost.")
+		r.s.log.Info("Caching the disconnected master state.")
+	}
+	if cached {
+		r.s.log.Info("Discarding previously cached master state.")
+	}
+	r.s.log.Warn(fmt.Sprintf("Setting secondary replication ID to %s, valid up to offset: %d. New replication ID is %s", oldID, off+1, newID))
 	r.disconnectReplicas() // they learn the new id by reconnecting (+CONTINUE <newid>)
 	r.mu.Lock()
 	r.noneSince = time.Now() // the backlog's TTL counts from the promotion
@@ -199,10 +219,12 @@ func (l *masterLink) syncOnce() error {
 	s := r.s
 	timeout := time.Duration(r.timeout.Load()) * time.Second
 	l.state.Store(linkConnecting)
+	s.log.Info("MASTER <-> REPLICA sync started")
 	conn, err := net.DialTimeout("tcp", net.JoinHostPort(l.host, strconv.Itoa(l.port)), timeout)
 	if err != nil {
 		return fmt.Errorf("Error condition on socket for SYNC: %w", err)
 	}
+	s.log.Info("Non blocking connect for SYNC fired the event.")
 	defer conn.Close()
 	l.mu.Lock()
 	l.conn = conn
@@ -214,7 +236,6 @@ func (l *masterLink) syncOnce() error {
 		tc.SetNoDelay(s.configValue("repl-disable-tcp-nodelay", "no") != "yes")
 	}
 	l.state.Store(linkHandshake)
-	s.log.Info("MASTER <-> REPLICA sync started")
 	br := bufio.NewReaderSize(conn, 64<<10)
 	id, _, _, off := r.stream.IDs()
 	if !r.hasHistory() {
@@ -229,6 +250,7 @@ func (l *masterLink) syncOnce() error {
 		User: s.configValue("masteruser", ""), Pass: s.configValue("masterauth", ""),
 		ListeningPort: port, AnnounceIP: s.configValue("replica-announce-ip", ""),
 		ID: id, Offset: off, Timeout: timeout, Failover: failover,
+		Log: func(line string) { s.log.Info(line) },
 	})
 	if failover {
 		r.failoverHandshake(err)
@@ -241,7 +263,7 @@ func (l *masterLink) syncOnce() error {
 	if rep.Full {
 		s.log.Info(fmt.Sprintf("Full resync from master: %s:%d", rep.ID, rep.Offset))
 		l.state.Store(linkTransfer)
-		if db, err = l.fullSync(conn, br, rep); err != nil {
+		if db, err = l.fullSync(conn, br, rep, id != ""); err != nil {
 			return err
 		}
 	} else {
@@ -257,6 +279,7 @@ func (l *masterLink) syncOnce() error {
 			r.disconnectReplicas()
 		}
 		db = l.lastDB
+		s.log.Info("MASTER <-> REPLICA sync: Master accepted a Partial Resynchronization.")
 	}
 	return l.stream(conn, br, db)
 }
@@ -267,7 +290,9 @@ func (l *masterLink) syncOnce() error {
 func (r *replState) hasHistory() bool { return !r.noHistory.Load() }
 
 // fullSync receives the RDB into a temp file, then replaces the dataset with it.
-func (l *masterLink) fullSync(conn net.Conn, br *bufio.Reader, rep *replication.SyncReply) (int, error) {
+// cached says whether this node asked to continue a history (Redis's cached master, which
+// a full sync discards).
+func (l *masterLink) fullSync(conn net.Conn, br *bufio.Reader, rep *replication.SyncReply, cached bool) (int, error) {
 	r := l.r
 	s := r.s
 	dir := s.configValue("dir", ".")
@@ -280,7 +305,14 @@ func (l *masterLink) fullSync(conn net.Conn, br *bufio.Reader, rep *replication.
 	l.syncRead.Store(0)
 	l.syncTotal.Store(-1)
 	conn.SetReadDeadline(time.Time{})
-	n, err := replication.ReadPayload(br, &progressWriter{f, l, conn, time.Duration(r.timeout.Load()) * time.Second})
+	_, err = replication.ReadPayloadNotify(br, &progressWriter{f, l, conn, time.Duration(r.timeout.Load()) * time.Second}, func(size int64) {
+		if size < 0 {
+			s.log.Info("MASTER <-> REPLICA sync: receiving streamed RDB from master with EOF to disk")
+			return
+		}
+		l.syncTotal.Store(size)
+		s.log.Info(fmt.Sprintf("MASTER <-> REPLICA sync: receiving %d bytes from master to disk", size))
+	})
 	if err == nil {
 		err = f.Sync()
 	}
@@ -288,9 +320,11 @@ func (l *masterLink) fullSync(conn net.Conn, br *bufio.Reader, rep *replication.
 	if err != nil {
 		return 0, fmt.Errorf("I/O error trying to sync with MASTER: %w", err)
 	}
-	s.log.Info(fmt.Sprintf("MASTER <-> REPLICA sync: receiving %d bytes from master to disk", n))
 	if l.stopped() {
 		return 0, errors.New("stopped")
+	}
+	if cached {
+		s.log.Info("Discarding previously cached master state.")
 	}
 	db, err := l.load(tmp, rep)
 	if err != nil {
@@ -331,6 +365,7 @@ func (l *masterLink) load(path string, rep *replication.SyncReply) (int, error) 
 	if err != nil {
 		return 0, fmt.Errorf("Failed trying to load the MASTER synchronization DB from disk: %w", err)
 	}
+	s.logRDBLoaded(res) // repl_hooks.go
 	db := 0
 	for _, a := range res.Aux {
 		if string(a.Key) == "repl-stream-db" {
@@ -378,7 +413,6 @@ func (l *masterLink) stream(conn net.Conn, br *bufio.Reader, db int) error {
 		l.mu.Unlock()
 	}()
 	l.state.Store(linkConnected)
-	s.log.Info("MASTER <-> REPLICA sync: Master accepted a Partial Resynchronization or finished a full one.")
 	stopAcks := make(chan struct{})
 	defer close(stopAcks)
 	go l.ackLoop(stopAcks)
