@@ -63,6 +63,8 @@ type Engine struct {
 
 	// noActiveExpire pauses the active expiry cycle (DEBUG SET-ACTIVE-EXPIRE 0).
 	noActiveExpire atomic.Bool
+	// expiryHeld, when it reports true, holds every expiry deletion (expire_hold.go).
+	expiryHeld atomic.Pointer[func() bool]
 	// access is the LRU/LFU policy of the keys' access stamps (access.go).
 	access accessPolicy
 

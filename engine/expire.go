@@ -22,7 +22,7 @@ const (
 func (e *Engine) SetActiveExpire(on bool) { e.noActiveExpire.Store(!on) }
 
 func (e *Engine) activeExpireCycle() {
-	if e.noActiveExpire.Load() {
+	if e.noActiveExpire.Load() || e.expiryHolds() {
 		return
 	}
 	start := time.Now()

@@ -351,6 +351,9 @@ func (e *Engine) lookup(db int, key []byte, touch bool) (*Meta, error) {
 
 // expireNow deletes key if it is (still) expired.
 func (e *Engine) expireNow(db int, key []byte) {
+	if e.expiryHolds() {
+		return // the key reads as absent but stays (expire_hold.go)
+	}
 	err := e.Update(db, [][]byte{key}, func(tx *Tx) error {
 		_, err := tx.Get(key)
 		return err

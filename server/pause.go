@@ -93,3 +93,15 @@ func (s *Server) failoverPaused() bool {
 func (s *Server) writesDrained() bool {
 	return s.failoverPaused() && s.wgate.inflight.Load() == 0
 }
+
+// expiryHeld is the engine's expiry hold: while any pause is in effect (a manual failover's,
+// CLIENT PAUSE, SHUTDOWN waiting for its replicas) no key expires, so the offset a paused
+// master announces stays final and a replica taking over finds the same dataset (Redis's
+// checkClientPauseTimeoutAndReturnIfPaused in activeExpireCycle and expireIfNeeded).
+func (s *Server) expiryHeld() bool {
+	if !s.intro.pause.on.Load() {
+		return false
+	}
+	paused, _ := s.ClientsPaused()
+	return paused
+}
