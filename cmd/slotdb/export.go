@@ -17,21 +17,27 @@ import (
 // slotdb export --from HOST:PORT (--rdb FILE | --aof DIR)
 //
 // The whole dataset of a standalone node (every database) or of every master of a cluster
-// (database 0) is read with SCAN, then DUMP and PEXPIRETIME pipelined per batch of keys, and written
-// as one standalone RDB file (version 10, which redis-server 7.0 loads) or as the RDB base of
-// a Redis 7 appendonlydir. Keys that expire or vanish between SCAN and DUMP are left out.
-// Files are written to a temp name, fsynced and renamed.
+// (database 0) is read with SCAN, then DUMP and PEXPIRETIME pipelined per batch of keys, and
+// written as one standalone RDB file (version 10, which redis-server 7.0 loads, or 11 for 7.2
+// with --rdb-version 11) or as the RDB base of a Redis 7 appendonlydir, the function libraries
+// first. Keys that expire or vanish between SCAN and DUMP are left out. Files are written to a
+// temp name, fsynced and renamed.
 
 func cmdExport(argv []string) int {
 	fl := flag.NewFlagSet("export", flag.ContinueOnError)
 	from := fl.String("from", "", "source HOST:PORT (a standalone node or any node of a cluster)")
 	rdbFile := fl.String("rdb", "", "write an RDB file")
 	aofDir := fl.String("aof", "", "write a Redis 7 appendonlydir")
+	version := fl.Int("rdb-version", rdb.DefaultVersion, "RDB version to write: 10 (Redis 7.0) or 11 (Redis 7.2)")
 	if _, err := parseInterleaved(fl, argv); err != nil {
 		return 2
 	}
 	if *from == "" || (*rdbFile == "") == (*aofDir == "") {
-		fmt.Fprintln(os.Stderr, "Usage: slotdb export --from HOST:PORT (--rdb FILE | --aof DIR)")
+		fmt.Fprintln(os.Stderr, "Usage: slotdb export --from HOST:PORT (--rdb FILE | --aof DIR) [--rdb-version 10|11]")
+		return 2
+	}
+	if *version != 10 && *version != 11 {
+		fmt.Fprintf(os.Stderr, "slotdb export: --rdb-version %d: only 10 (Redis 7.0) and 11 (Redis 7.2) are written\n", *version)
 		return 2
 	}
 	topo, err := discover(*from)
@@ -40,7 +46,7 @@ func cmdExport(argv []string) int {
 		return 1
 	}
 	p := newProgress("export", 0)
-	write := func(w io.Writer, aofBase bool) error { return exportRDB(w, topo, p, aofBase) }
+	write := func(w io.Writer, aofBase bool) error { return exportRDB(w, topo, p, aofBase, *version) }
 	if *rdbFile != "" {
 		tmp := filepath.Join(filepath.Dir(*rdbFile), fmt.Sprintf(".temp-export-%d.rdb", os.Getpid()))
 		err = writeAtomic(tmp, *rdbFile, func(w io.Writer) error { return write(w, false) })
@@ -91,8 +97,8 @@ func writeAtomic(tmp, final string, fn func(io.Writer) error) (err error) {
 }
 
 // exportRDB writes every key of the source as one RDB.
-func exportRDB(w io.Writer, topo *topology, p *progress, aofBase bool) error {
-	rw := rdb.NewWriter(w, rdb.DefaultVersion)
+func exportRDB(w io.Writer, topo *topology, p *progress, aofBase bool, version int) error {
+	rw := rdb.NewWriter(w, version)
 	rw.WriteStandardAux(0, aofBase)
 	dbs := 1
 	if !topo.cluster {
@@ -108,6 +114,13 @@ func exportRDB(w io.Writer, topo *topology, p *progress, aofBase bool) error {
 			}
 		}
 		c.Close()
+	}
+	codes, err := exportFunctions(topo.masters)
+	if err != nil {
+		return err
+	}
+	for _, code := range codes {
+		rw.WriteFunction(code)
 	}
 	for db := 0; db < dbs; db++ {
 		if err := exportDB(rw, topo.masters, db, p); err != nil {
@@ -247,4 +260,43 @@ func exportNode(addr string, db int, p *progress, emit func([]*rdb.Entry) bool) 
 			return nil
 		}
 	}
+}
+
+// exportFunctions reads every master's function libraries (FUNCTION DUMP) for the file's
+// FUNCTION2 records. A library is written once, as the first master that has it holds it
+// (Redis refuses a file naming a library twice); a source without FUNCTION (before 7.0)
+// has none.
+func exportFunctions(masters []string) ([][]byte, error) {
+	var out [][]byte
+	seen := map[string]bool{}
+	for _, addr := range masters {
+		c, err := dial(addr)
+		if err != nil {
+			return nil, err
+		}
+		v, err := c.do("FUNCTION", "DUMP")
+		c.Close()
+		if _, unknown := err.(respError); unknown {
+			continue // a server without FUNCTION
+		}
+		if err != nil {
+			return nil, fmt.Errorf("%s: FUNCTION DUMP: %w", addr, err)
+		}
+		payload, ok := v.(string)
+		if !ok || payload == "" {
+			continue
+		}
+		codes, err := rdb.DecodeFunctionsDump([]byte(payload))
+		if err != nil {
+			return nil, fmt.Errorf("%s: FUNCTION DUMP: %w", addr, err)
+		}
+		for _, code := range codes {
+			name := rdb.LibraryName(code)
+			if !seen[name] {
+				seen[name] = true
+				out = append(out, code)
+			}
+		}
+	}
+	return out, nil
 }

@@ -12,7 +12,7 @@ const usage = `Usage: slotdb <command> [options]
 Commands:
   import SOURCE... --to HOST:PORT [--replace] [--db N]
              load dump.rdb / appendonly.aof / appendonlydir files into a node or a cluster
-  export --from HOST:PORT (--rdb FILE | --aof DIR)
+  export --from HOST:PORT (--rdb FILE | --aof DIR) [--rdb-version 10|11]
              write a node's or a cluster's whole dataset as one standalone file
   bench migrate [--keys N] [--value-size B] [--slots N] [--json FILE] [--svg FILE]
              measure slot migration throughput (native vs MIGRATE vs Redis reshard)
