@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"os"
 	"strconv"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -545,9 +546,16 @@ func clusterCancelSlotMigrations(c *Client, _ *cluster.Node, _ [][]byte) {
 	jobs := append([]*migJob(nil), m.jobs...)
 	m.mu.Unlock()
 	for _, j := range jobs {
-		if j.op == "EXPORT" && j.active() {
+		if j.op != "EXPORT" {
+			continue
+		}
+		j.mu.Lock() // exportRun enters the hand-over under j.mu
+		switch j.state {
+		case migStatePaused, migStateSuccess, migStateFailed, migStateCancelled:
+		default:
 			j.cancelOnce.Do(func() { close(j.cancel) })
 		}
+		j.mu.Unlock()
 	}
 	c.w.OK()
 }
@@ -560,6 +568,22 @@ const MigRateLimitEnv = "SLOTDB_SLOT_MIGRATION_MAX_BYTES_PER_SEC"
 func migRateLimit() int64 {
 	n, _ := strconv.ParseInt(os.Getenv(MigRateLimitEnv), 10, 64)
 	return max(n, 0)
+}
+
+// MigStallEnv names a fault-injection knob for the failure tests: "catchup=DUR" keeps the
+// source forwarding writes for at least DUR before it pauses the slots; "handover=DUR" makes
+// the target wait DUR between applying the forwarded writes and taking the slots (the
+// records promoted, the source paused). Comma-separated, Go durations. Unset: no stall.
+const MigStallEnv = "SLOTDB_SLOT_MIGRATION_TEST_STALL"
+
+func migStall(phase string) time.Duration {
+	for _, f := range strings.Split(os.Getenv(MigStallEnv), ",") {
+		if p, v, ok := strings.Cut(f, "="); ok && p == phase {
+			d, _ := time.ParseDuration(v)
+			return max(d, 0)
+		}
+	}
+	return 0
 }
 
 var errMigCancelled = errors.New("cancelled by CLUSTER CANCELSLOTMIGRATIONS")

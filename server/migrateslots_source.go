@@ -23,6 +23,11 @@ import (
 func (m *migrations) export(j *migJob) {
 	s := m.s
 	err := m.exportRun(j)
+	if err != nil && j.cancelled() {
+		// The cancel closed the link: whichever step noticed first, the job was cancelled
+		// (exportRun fails only while the source keeps the slots).
+		err = errMigCancelled
+	}
 	j.finish(err)
 	if err != nil {
 		s.log.Warn(fmt.Sprintf("Slot migration %s of slots %s to %.40s: %v", j.name, cluster.FormatRanges(j.ranges), j.target, err))
@@ -303,7 +308,8 @@ func (m *migrations) exportRun(j *migJob) error {
 	}()
 	// Catch up until the lag is small.
 	catchUp := time.Now()
-	for r.stream.Offset()-consumed.Load() > migLagToPause && time.Since(catchUp) < migCatchUpLimit {
+	stall := migStall("catchup")
+	for (r.stream.Offset()-consumed.Load() > migLagToPause || time.Since(catchUp) < stall) && time.Since(catchUp) < migCatchUpLimit {
 		select {
 		case err := <-fwdDone:
 			if j.cancelled() {
@@ -315,11 +321,15 @@ func (m *migrations) exportRun(j *migJob) error {
 		case <-time.After(5 * time.Millisecond):
 		}
 	}
+	// Pause the slots, drain what runs, forward the rest: from End on the job runs to its end.
+	// The state changes under j.mu with the cancel checked: CANCEL no longer applies then.
+	j.mu.Lock()
 	if j.cancelled() {
+		j.mu.Unlock()
 		return errMigCancelled
 	}
-	// Pause the slots, drain what runs, forward the rest: from End on the job runs to its end.
-	j.set(migStatePaused, "")
+	j.state, j.message, j.updated = migStatePaused, "", time.Now()
+	j.mu.Unlock()
 	pauseStart := time.Now()
 	m.pause(j.ranges)
 	s.world.Lock()

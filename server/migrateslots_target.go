@@ -46,6 +46,9 @@ func (m *migrations) importSession(c *Client, n *cluster.Node, name, source stri
 		return
 	}
 	c.closeAfterReply = true
+	// CLIENT LIST names the running command, as Redis does (cmd=cluster|syncslots).
+	c.lastCmd = "cluster|syncslots"
+	c.publish()
 	err := m.importRun(c, j)
 	j.finish(err)
 	if err != nil {
@@ -168,6 +171,7 @@ func (m *migrations) importRun(c *Client, j *migJob) (err error) {
 		return errors.New("malformed forwarded commands")
 	}
 	tApplied := time.Now()
+	time.Sleep(migStall("handover"))
 	if err := s.eng.SyncWAL(); err != nil {
 		return err
 	}
