@@ -30,6 +30,8 @@ type Tx struct {
 	// the keys this transaction touched, so that a write touches a key it did not read.
 	noTouch bool
 	touched touchSet
+	// group, when set, holds the writes of the earlier transactions of a Group (group.go).
+	group *Group
 }
 
 // Update runs fn atomically over keys in logical database db. fn must touch only these keys.
@@ -128,6 +130,14 @@ func (tx *Tx) current(key []byte) (*Meta, error) {
 			return nil, nil
 		}
 		return m, nil
+	}
+	if tx.group != nil {
+		if m, ok := tx.group.pending[string(key)]; ok {
+			if m == absent {
+				return nil, nil
+			}
+			return m, nil
+		}
 	}
 	return tx.e.loadMeta(tx.db, key)
 }

@@ -10,6 +10,7 @@ import (
 	"syscall"
 	"time"
 
+	"github.com/slotdb/slotdb/engine"
 	"github.com/slotdb/slotdb/server/resp"
 )
 
@@ -76,6 +77,15 @@ type Client struct {
 	master         bool           // the master client of a replica (repl_replica.go)
 	replica        *replicaConn   // set when PSYNC made this connection a replica (repl_master.go)
 	replHello      replicaHello   // what REPLCONF announced before PSYNC
+
+	// Pipelined SETs running as one engine group (pipeline.go); the slices are reused.
+	group       *engine.Group
+	run         [][][]byte
+	groupKeys   [][]byte
+	groupStarts []time.Time
+
+	// The master client's run of stream commands applied as one commit (repl_apply.go).
+	applyRun *engine.ApplyRun
 }
 
 func (s *Server) serveConn(conn net.Conn) {
@@ -149,7 +159,13 @@ func (c *Client) loop() {
 			return
 		}
 		c.lastInteraction.Store(time.Now().UnixMilli())
-		s.execute(c, args)
+		if isPlainSet(args) && c.rd.Complete() {
+			if !c.runPipeline(args, lim) { // SETs buffered behind it: pipeline.go
+				return
+			}
+		} else {
+			s.execute(c, args)
+		}
 		if c.closeAfterReply || c.closed.Load() {
 			c.flush()
 			return

@@ -28,13 +28,21 @@ func (e replyError) Error() string { return string(e) }
 // update runs fn as one atomic change over keys and reports success; on failure it has
 // written the error reply.
 func (c *Client) update(keys [][]byte, fn func(tx *engine.Tx) error) bool {
-	err := c.s.eng.Update(c.db, keys, func(tx *engine.Tx) error {
+	run := func(tx *engine.Tx) error {
 		if err := fn(tx); err != nil {
 			return err
 		}
 		c.propagateDefault(tx) // propagate.go
 		return nil
-	})
+	}
+	var err error
+	if c.group != nil {
+		err = c.group.Update(keys, run) // a pipelined SET: pipeline.go
+	} else if c.applyRun != nil {
+		err = c.applyRun.Update(c.db, keys, run) // the master's stream on a replica: repl_apply.go
+	} else {
+		err = c.s.eng.Update(c.db, keys, run)
+	}
 	if err == nil {
 		return true
 	}
