@@ -78,7 +78,8 @@ type migJob struct {
 	mu               sync.Mutex
 	updated, lastAck time.Time
 	state, message   string
-	abandoned        bool // target: the source asked STATUS before Owned; never take over
+	abandoned        bool   // target: the source asked STATUS before Owned; never take over
+	cancelWhy        string // the message of a cancelled job
 	records, bytes   atomic.Int64
 	forwarded        atomic.Int64 // commands forwarded (source) or applied (target)
 	pauseMs          atomic.Int64
@@ -108,6 +109,14 @@ func (j *migJob) status() (string, string) {
 func (j *migJob) active() bool {
 	st, _ := j.status()
 	return st != migStateSuccess && st != migStateFailed && st != migStateCancelled
+}
+
+// cancelLocked cancels the job (the caller holds j.mu); the first reason given stays.
+func (j *migJob) cancelLocked(why string) {
+	if j.cancelWhy == "" {
+		j.cancelWhy = why
+	}
+	j.cancelOnce.Do(func() { close(j.cancel) })
 }
 
 func (j *migJob) cancelled() bool {
@@ -164,6 +173,7 @@ func (s *Server) initSlotMigration(n *cluster.Node) {
 		add("syncslots", -3, clusterSyncSlots)
 	}
 	s.SetInfoSection("cluster", m.info)
+	go m.redirectBlockedLoop() // migrateslots_blocked.go
 	if s.eng == nil {
 		return
 	}
@@ -553,7 +563,7 @@ func clusterCancelSlotMigrations(c *Client, _ *cluster.Node, _ [][]byte) {
 		switch j.state {
 		case migStatePaused, migStateSuccess, migStateFailed, migStateCancelled:
 		default:
-			j.cancelOnce.Do(func() { close(j.cancel) })
+			j.cancelLocked(errMigCancelled.Error())
 		}
 		j.mu.Unlock()
 	}
@@ -594,7 +604,13 @@ func (j *migJob) finish(err error) {
 	case err == nil:
 		j.set(migStateSuccess, "")
 	case errors.Is(err, errMigCancelled):
-		j.set(migStateCancelled, err.Error())
+		j.mu.Lock()
+		why := j.cancelWhy
+		j.mu.Unlock()
+		if why == "" {
+			why = err.Error()
+		}
+		j.set(migStateCancelled, why)
 	default:
 		j.set(migStateFailed, err.Error())
 	}

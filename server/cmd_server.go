@@ -36,7 +36,8 @@ func cmdFlushDB(c *Client, args [][]byte) {
 	if !flushMode(c, args) {
 		return
 	}
-	c.s.touchWatchedOnFlush(c.db) // WATCH: cmd_multi.go
+	c.s.touchWatchedOnFlush(c.db)    // WATCH: cmd_multi.go
+	c.s.migrationsFlushed("flushdb") // slot migrations: migrateslots_flush.go
 	if err := c.s.eng.FlushDB(c.db); err != nil {
 		c.storeError(err)
 		return
@@ -51,6 +52,7 @@ func cmdFlushAll(c *Client, args [][]byte) {
 		return
 	}
 	c.s.touchWatchedOnFlush(-1)
+	c.s.migrationsFlushed("flushall") // slot migrations: migrateslots_flush.go
 	if err := c.s.eng.FlushAll(); err != nil {
 		c.storeError(err)
 		return

@@ -222,6 +222,9 @@ func (m *migrations) exportRun(j *migJob) error {
 		if j.cancelled() {
 			return errMigCancelled
 		}
+		if why := failedFrame(frames); why != "" {
+			return fmt.Errorf("the target failed: %s", why)
+		}
 		return fmt.Errorf("streaming the records: %w", err)
 	}
 	waitFrame := func(timeout time.Duration) (byte, []byte, error) {
@@ -360,6 +363,7 @@ func (m *migrations) exportRun(j *migJob) error {
 		s.log.Warn("Slot migration: binding the slots to the target: " + err.Error())
 	}
 	tOwned := time.Now()
+	m.redirectBlocked() // clients blocked on the moved keys get MOVED now
 	m.tellReplicasDropped(j.ranges)
 	if e := s.eng.DropSlots(j.ranges); e != nil {
 		s.log.Warn("Slot migration: dropping the handed-over slots: " + e.Error())
@@ -424,6 +428,26 @@ func (m *migrations) resolve(j *migJob) (bool, error) {
 			}
 		}
 		time.Sleep(migResolvePoll)
+	}
+}
+
+// failedFrame returns the reason of a Failed frame that arrives soon (the target that broke
+// the stream off says why first), or "".
+func failedFrame(frames chan [2]any) string {
+	t := time.NewTimer(200 * time.Millisecond)
+	defer t.Stop()
+	for {
+		select {
+		case f := <-frames:
+			if typ, ok := f[0].(byte); ok && typ == cluster.FrameFailed {
+				return string(f[1].([]byte))
+			}
+			if _, isErr := f[1].(error); isErr {
+				return ""
+			}
+		case <-t.C:
+			return ""
+		}
 	}
 }
 

@@ -50,11 +50,15 @@ func (m *migrations) importSession(c *Client, n *cluster.Node, name, source stri
 	c.lastCmd = "cluster|syncslots"
 	c.publish()
 	err := m.importRun(c, j)
+	if err != nil && j.cancelled() {
+		err = errMigCancelled // the reason is the job's (FLUSHALL on this node)
+	}
 	j.finish(err)
 	if err != nil {
-		s.log.Warn(fmt.Sprintf("Slot import %s of slots %s from %.40s: %v", name, cluster.FormatRanges(ranges), source, err))
+		_, msg := j.status()
+		s.log.Warn(fmt.Sprintf("Slot import %s of slots %s from %.40s: %s", name, cluster.FormatRanges(ranges), source, msg))
 		c.conn.SetWriteDeadline(time.Now().Add(time.Second))
-		cluster.WriteFrame(c.conn, cluster.FrameFailed, []byte(err.Error()))
+		cluster.WriteFrame(c.conn, cluster.FrameFailed, []byte(msg))
 	} else {
 		s.log.Info(fmt.Sprintf("Slot import %s: slots %s taken from %.40s", name, cluster.FormatRanges(ranges), source))
 	}
@@ -102,6 +106,18 @@ func (m *migrations) importRun(c *Client, j *migJob) (err error) {
 	if err := s.eng.SetMarker(migImportMarker, []byte(cluster.FormatRanges(j.ranges))); err != nil {
 		return err
 	}
+	// A cancel (FLUSHALL here) stops the reading; the Failed frame still goes out.
+	go func() {
+		select {
+		case <-j.cancel:
+			if tc, ok := conn.(*net.TCPConn); ok {
+				tc.CloseRead()
+			} else {
+				conn.Close()
+			}
+		case <-j.ended:
+		}
+	}()
 	recvRanges, st, err := cluster.ReceiveSlots(br, func(k, v []byte) error {
 		err := im.Add(k, v)
 		if im.Records&1023 == 0 {
@@ -180,6 +196,10 @@ func (m *migrations) importRun(c *Client, j *migJob) (err error) {
 	if j.abandoned {
 		j.mu.Unlock()
 		return errors.New("the source gave the hand-over up")
+	}
+	if j.cancelled() {
+		j.mu.Unlock()
+		return errMigCancelled
 	}
 	var takeErr error
 	m.n.Do(func(now int64, st *state.State) state.Output {
