@@ -193,7 +193,7 @@ func (im *importer) rdbFile(src string, onlyDB int) error {
 	for {
 		en, err := rd.Next()
 		if err == io.EOF {
-			return nil
+			return im.functions(src, rd.Functions())
 		}
 		if err != nil {
 			return fmt.Errorf("%s: %w", src, err)
@@ -248,7 +248,10 @@ func (im *importer) aofSource(src string, isDir bool, onlyDB int) error {
 	srv := server.New(server.Options{Engine: eng, Config: server.NewSettings(), Logger: quiet})
 	rp := srv.NewReplayer()
 	opts := aof.Options{LoadTruncated: true, RDB: func(br *bufio.Reader) error {
-		_, err := eng.LoadRDB(br, engine.LoadOptions{})
+		res, err := eng.LoadRDB(br, engine.LoadOptions{})
+		if err == nil { // the base's libraries, under the FUNCTION LOADs that follow
+			err = srv.LoadFunctionLibraries(res.Functions, false)
+		}
 		return err
 	}}
 	apply := func(e aof.Entry) error {
@@ -282,6 +285,13 @@ func (im *importer) aofSource(src string, isDir bool, onlyDB int) error {
 		dbs[db] = snap.DBSize(db)
 	}
 	if err := im.checkDBs(src, dbs, onlyDB); err != nil {
+		return err
+	}
+	codes, err := scratchFunctions(eng)
+	if err == nil {
+		err = im.functions(src, codes)
+	}
+	if err != nil {
 		return err
 	}
 	now := time.Now().UnixMilli()
