@@ -81,6 +81,23 @@ func TestImportFunctions(t *testing.T) {
 
 // TestImportFunctionsCluster: into a cluster, every master gets the libraries.
 func TestImportFunctionsCluster(t *testing.T) {
+	nodes := twoMasters(t)
+	if rc := cmdImport([]string{corpus(t, "rdb/functions.rdb"), "--to", nodes[0].Addr()}); rc != 0 {
+		t.Fatalf("import exit %d", rc)
+	}
+	for _, n := range nodes {
+		fcall(t, n, "myecho", "z", "$1\r\nz\r\n")
+	}
+	if out, err := exec.Command("redis-cli", "-c", "-p", strconv.Itoa(nodes[1].Port), "GET", "fkey").CombinedOutput(); err != nil ||
+		strings.TrimSpace(string(out)) != "with a function library" {
+		t.Fatalf("GET fkey: %q, %v", out, err)
+	}
+}
+
+// twoMasters starts a slotdb cluster of two masters, 0-8191 and 8192-16383, and waits for
+// cluster_state:ok on both.
+func twoMasters(t *testing.T) []*proctest.Server {
+	t.Helper()
 	var nodes []*proctest.Server
 	for i := 0; i < 2; i++ {
 		nodes = append(nodes, proctest.StartSlotdb(t, "--cluster-enabled", "yes", "--cluster-node-timeout", "2000"))
@@ -94,22 +111,12 @@ func TestImportFunctionsCluster(t *testing.T) {
 		ia, _ := a.Do("CLUSTER", "INFO")
 		ib, _ := b.Do("CLUSTER", "INFO")
 		if strings.Contains(string(ia), "cluster_state:ok") && strings.Contains(string(ib), "cluster_state:ok") &&
-			strings.Contains(string(ia), "cluster_known_nodes:2") {
-			break
+			strings.Contains(string(ia), "cluster_known_nodes:2") && strings.Contains(string(ib), "cluster_known_nodes:2") {
+			return nodes
 		}
 		if time.Now().After(deadline) {
 			t.Fatalf("no cluster_state:ok:\n%s\n%s", ia, ib)
 		}
 		time.Sleep(100 * time.Millisecond)
-	}
-	if rc := cmdImport([]string{corpus(t, "rdb/functions.rdb"), "--to", nodes[0].Addr()}); rc != 0 {
-		t.Fatalf("import exit %d", rc)
-	}
-	for _, n := range nodes {
-		fcall(t, n, "myecho", "z", "$1\r\nz\r\n")
-	}
-	if out, err := exec.Command("redis-cli", "-c", "-p", strconv.Itoa(nodes[1].Port), "GET", "fkey").CombinedOutput(); err != nil ||
-		strings.TrimSpace(string(out)) != "with a function library" {
-		t.Fatalf("GET fkey: %q, %v", out, err)
 	}
 }
