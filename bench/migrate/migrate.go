@@ -22,7 +22,15 @@ type Options struct {
 	CliBin    string // redis-cli
 	TmpDir    string
 	Out       io.Writer // progress and table
+	// Skip names methods not to run (reported as skipped): native, cluster, slotdb-reshard,
+	// redis-reshard. Repeated runs can leave out slotdb's slow reshard.
+	Skip map[string]bool
 }
+
+// MethodNames are the names Options.Skip takes.
+var MethodNames = []string{"native", "cluster", "slotdb-reshard", "redis-reshard"}
+
+const skippedByFlag = "skipped by --skip"
 
 // Method is one way of moving the slots.
 type Method struct {
@@ -86,30 +94,42 @@ func Run(o Options) (*Results, error) {
 	}
 	say("  SST build %.0f MB/s, loopback TCP %.0f MB/s", r.SSTMBps, r.TCPMBps)
 
-	say("native (engine data path)...")
-	nat, err := runNative(filepath.Join(o.TmpDir, "native"), o, r.SSTMBps)
-	if err != nil {
-		return nil, err
+	nat := Method{Name: "slotdb native (snapshot + s2 stream + SST ingest + promote)", Skipped: skippedByFlag}
+	if !o.Skip["native"] {
+		say("native (engine data path)...")
+		if nat, err = runNative(filepath.Join(o.TmpDir, "native"), o, r.SSTMBps); err != nil {
+			return nil, err
+		}
 	}
 	r.Methods = append(r.Methods, nat)
 
 	say("native cluster: CLUSTER MIGRATESLOTS between two slotdb-server nodes, with a client load...")
 	cn := Method{Name: "slotdb: CLUSTER MIGRATESLOTS (end to end, under load)"}
-	if o.ServerBin == "" || o.CliBin == "" {
+	switch {
+	case o.Skip["cluster"]:
+		cn.Skipped = skippedByFlag
+	case o.ServerBin == "" || o.CliBin == "":
 		cn.Skipped = "slotdb-server or redis-cli not found"
-	} else if idle, during, err := runClusterNative(&cn, o.ServerBin, filepath.Join(o.TmpDir, "cluster-native"), o, r.SSTMBps); err != nil {
-		cn.Skipped = "failed: " + err.Error()
-	} else {
-		r.LatencyIdle, r.LatencyDuring = &idle, &during
+	default:
+		if idle, during, err := runClusterNative(&cn, o.ServerBin, filepath.Join(o.TmpDir, "cluster-native"), o, r.SSTMBps); err != nil {
+			cn.Skipped = "failed: " + err.Error()
+		} else {
+			r.LatencyIdle, r.LatencyDuring = &idle, &during
+		}
 	}
 	r.Methods = append(r.Methods, cn)
 
-	for _, m := range []struct{ name, bin string }{
-		{"slotdb: redis-cli --cluster reshard (MIGRATE, pipeline 10)", o.ServerBin},
-		{"redis 7.0: redis-cli --cluster reshard (MIGRATE, pipeline 10)", o.RedisBin},
+	for _, m := range []struct{ skip, name, bin string }{
+		{"slotdb-reshard", "slotdb: redis-cli --cluster reshard (MIGRATE, pipeline 10)", o.ServerBin},
+		{"redis-reshard", "redis 7.0: redis-cli --cluster reshard (MIGRATE, pipeline 10)", o.RedisBin},
 	} {
-		say("%s...", m.name)
 		res := Method{Name: m.name}
+		if o.Skip[m.skip] {
+			res.Skipped = skippedByFlag
+			r.Methods = append(r.Methods, res)
+			continue
+		}
+		say("%s...", m.name)
 		if m.bin == "" || o.CliBin == "" {
 			res.Skipped = "server or redis-cli not installed"
 		} else if err := runReshard(&res, m.bin, filepath.Join(o.TmpDir, fmt.Sprint(len(r.Methods))), o, r.SSTMBps); err != nil {
@@ -120,10 +140,10 @@ func Run(o Options) (*Results, error) {
 	// The ratio compares the end-to-end native migration (the data path alone when the cluster
 	// run did not happen) with redis-cli reshard on Redis.
 	best := nat
-	if cn.Skipped == "" {
+	if cn.Skipped == "" || nat.Skipped != "" {
 		best = cn
 	}
-	if red := r.Methods[3]; red.Skipped == "" && red.KeysPerSec > 0 {
+	if red := r.Methods[3]; best.Skipped == "" && red.Skipped == "" && red.KeysPerSec > 0 {
 		v := best.KeysPerSec / red.KeysPerSec
 		r.RatioRedis = &v
 	}

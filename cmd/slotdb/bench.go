@@ -7,6 +7,8 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"slices"
+	"strings"
 
 	"github.com/slotdb/slotdb/bench/migrate"
 )
@@ -14,7 +16,7 @@ import (
 // cmdBench runs `slotdb bench migrate`.
 func cmdBench(args []string) int {
 	if len(args) == 0 || args[0] != "migrate" {
-		fmt.Fprintln(os.Stderr, "usage: slotdb bench migrate [--keys N] [--value-size B] [--slots N] [--json FILE] [--svg FILE]")
+		fmt.Fprintln(os.Stderr, "usage: slotdb bench migrate [--keys N] [--value-size B] [--slots N] [--json FILE] [--svg FILE] [--skip METHODS]")
 		return 2
 	}
 	fs := flag.NewFlagSet("bench migrate", flag.ContinueOnError)
@@ -24,6 +26,7 @@ func cmdBench(args []string) int {
 	jsonOut := fs.String("json", "", "write the results as JSON to FILE")
 	svgOut := fs.String("svg", "", "write a chart as SVG to FILE")
 	server := fs.String("server", "", "slotdb-server binary (default: next to slotdb, then PATH)")
+	skip := fs.String("skip", "", "comma-separated methods not to run: "+strings.Join(migrate.MethodNames, ", "))
 	if err := fs.Parse(args[1:]); err != nil {
 		return 2
 	}
@@ -32,6 +35,17 @@ func cmdBench(args []string) int {
 		return 2
 	}
 	o := migrate.Options{Keys: *keys, ValueSize: *size, Slots: *slots, Out: os.Stdout, ServerBin: *server}
+	o.Skip = map[string]bool{}
+	for _, name := range strings.Split(*skip, ",") {
+		if name == "" {
+			continue
+		}
+		if !slices.Contains(migrate.MethodNames, name) {
+			fmt.Fprintf(os.Stderr, "slotdb bench migrate: --skip: unknown method %q (%s)\n", name, strings.Join(migrate.MethodNames, ", "))
+			return 2
+		}
+		o.Skip[name] = true
+	}
 	if o.ServerBin == "" {
 		o.ServerBin = findBin("slotdb-server", true)
 	}
