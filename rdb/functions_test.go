@@ -164,3 +164,25 @@ func TestRedisWritesZeroIdleFreq(t *testing.T) {
 		}
 	}
 }
+
+func FuzzDecodeFunctionsDump(f *testing.F) {
+	f.Add(EncodeFunctionsDump([][]byte{[]byte(testLib), []byte(testLib2)}))
+	f.Add(EncodeFunctionsDump(nil))
+	f.Fuzz(func(t *testing.T, data []byte) {
+		var codes [][]byte
+		var err error
+		allocGuard(t, len(data), func() { codes, err = DecodeFunctionsDump(data) })
+		if err != nil {
+			return
+		}
+		again, err := DecodeFunctionsDump(EncodeFunctionsDump(codes))
+		if err != nil || len(again) != len(codes) {
+			t.Fatalf("re-encoded %q: %q, %v", codes, again, err)
+		}
+		for i := range codes {
+			if !bytes.Equal(codes[i], again[i]) {
+				t.Fatalf("library %d: %q became %q", i, codes[i], again[i])
+			}
+		}
+	})
+}
