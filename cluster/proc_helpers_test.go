@@ -25,9 +25,10 @@ func startSlotdb(t *testing.T, extra ...string) *proctest.Server {
 }
 
 // startRedis starts a cluster-enabled real redis-server 7.0.
-func startRedis(t *testing.T) *proctest.Server {
+func startRedis(t *testing.T, extra ...string) *proctest.Server {
 	t.Helper()
-	return proctest.StartRedis(t, "--cluster-enabled", "yes", "--cluster-node-timeout", nodeTimeout)
+	args := append([]string{"--cluster-enabled", "yes", "--cluster-node-timeout", nodeTimeout}, extra...)
+	return proctest.StartRedis(t, args...)
 }
 
 // redisCli returns the path of the real redis-cli; the test fails when it is missing.
