@@ -4,6 +4,7 @@ import (
 	"bufio"
 	"bytes"
 	"fmt"
+	"io"
 	"net"
 	"os/exec"
 	"path/filepath"
@@ -83,8 +84,12 @@ func runClusterNative(m *Method, bin, dir string, o Options, sstMBps float64) (i
 		err = fmt.Errorf("MIGRATESLOTS: %s", strings.TrimSpace(out))
 	}
 	state := ""
+	// Polled on one connection: a redis-cli process per poll would load the machine during
+	// the migration only, and inflate the latency measured then.
+	poll := &benchClient{}
+	defer poll.close()
 	for err == nil {
-		info, _ := a.cli("INFO", "cluster")
+		info, _ := poll.info(a.addr())
 		state = infoValue(info, "slot_migration_last_state")
 		if state == "success" || state == "failed" || state == "cancelled" {
 			break
@@ -237,4 +242,37 @@ func (bc *benchClient) get(addr string, key []byte) error {
 		return nil
 	}
 	return fmt.Errorf("too many redirections")
+}
+
+// info returns INFO cluster of addr, on a kept connection.
+func (bc *benchClient) info(addr string) (string, error) {
+	if bc.conns == nil {
+		bc.conns = map[string]*benchConn{}
+	}
+	c := bc.conns[addr]
+	if c == nil {
+		nc, err := net.DialTimeout("tcp", addr, 5*time.Second)
+		if err != nil {
+			return "", err
+		}
+		c = &benchConn{c: nc, br: bufio.NewReader(nc)}
+		bc.conns[addr] = c
+	}
+	c.c.SetDeadline(time.Now().Add(30 * time.Second))
+	if _, err := io.WriteString(c.c, "*2\r\n$4\r\nINFO\r\n$7\r\ncluster\r\n"); err != nil {
+		return "", err
+	}
+	line, err := c.br.ReadString('\n')
+	if err != nil {
+		return "", err
+	}
+	n, err := strconv.Atoi(strings.TrimRight(line[1:], "\r\n"))
+	if !strings.HasPrefix(line, "$") || err != nil || n < 0 {
+		return "", fmt.Errorf("INFO: %q", line)
+	}
+	b := make([]byte, n+2)
+	if _, err := io.ReadFull(c.br, b); err != nil {
+		return "", err
+	}
+	return string(b[:n]), nil
 }
