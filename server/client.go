@@ -243,7 +243,15 @@ func (c *Client) close() {
 }
 
 // subCounts returns the client's channel, pattern and shard-channel subscriptions.
-func (c *Client) subCounts() (sub, psub, ssub int) { return c.subs.counts() }
+// Another goroutine may change them (pubsub_slots.go): they are read under ps.mu.
+func (c *Client) subCounts() (sub, psub, ssub int) {
+	if c.subs == nil { // set only by the client's own goroutine
+		return 0, 0, 0
+	}
+	c.s.ps.mu.Lock()
+	defer c.s.ps.mu.Unlock()
+	return c.subs.counts()
+}
 
 func (c *Client) subscriptions() int {
 	sub, psub, ssub := c.subCounts()

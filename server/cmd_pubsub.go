@@ -79,6 +79,9 @@ func cmdSubscribe(c *Client, args [][]byte, kind int) {
 		c.w.Error("ERR " + [3]string{"SUBSCRIBE", "PSUBSCRIBE", "SSUBSCRIBE"}[kind] + " isn't allowed for a DENY BLOCKING client")
 		return
 	}
+	if kind == subShard {
+		c.s.watchShardSlots() // unsubscribe when the slot moves away: pubsub_slots.go
+	}
 	for _, name := range args[1:] {
 		c.s.subscribe(c, kind, name)
 		c.subscribeReply(kind, 0, name)
@@ -94,7 +97,18 @@ func (c *Client) subscribeReply(kind, op int, name []byte) {
 	} else {
 		c.w.Bulk(name)
 	}
-	c.w.Int(int64(c.subs.count(kind)))
+	c.w.Int(int64(c.subCount(kind)))
+}
+
+// subCount is subscriptions.count under ps.mu: the slot watcher may change them
+// (pubsub_slots.go).
+func (c *Client) subCount(kind int) int {
+	if c.subs == nil {
+		return 0
+	}
+	c.s.ps.mu.Lock()
+	defer c.s.ps.mu.Unlock()
+	return c.subs.count(kind)
 }
 
 func cmdUnsubscribe(c *Client, args [][]byte, kind int) {
@@ -107,7 +121,9 @@ func cmdUnsubscribe(c *Client, args [][]byte, kind int) {
 	}
 	var names []string
 	if c.subs != nil {
+		c.s.ps.mu.Lock()
 		names = append(names, c.subs.names[kind]...)
+		c.s.ps.mu.Unlock()
 	}
 	if len(names) == 0 {
 		c.subscribeReply(kind, 1, nil)

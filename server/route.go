@@ -30,10 +30,18 @@ func (s *Server) SetCluster(n *cluster.Node) {
 // returns true when this node serves the command, else writes the redirection or error.
 func (s *Server) routeCommand(c *Client, cmd *command, args [][]byte) bool {
 	n := s.cluster
-	if n == nil || !cmd.meta.HasKeys() {
+	// Shard channels are NOT_KEY key specs, which Keys leaves out; getNodeByQuery routes
+	// by them all the same.
+	shard := isShardPubsub(cmd.meta.Name)
+	if n == nil || !shard && !cmd.meta.HasKeys() {
 		return true
 	}
-	keys, _ := cmd.meta.Keys(args)
+	var keys []int
+	if shard {
+		keys = shardChannelArgs(cmd.meta.Name, len(args))
+	} else {
+		keys, _ = cmd.meta.Keys(args)
+	}
 	if len(keys) == 0 {
 		return true // no key at all: served here whatever the slot map says
 	}
@@ -48,7 +56,6 @@ func (s *Server) routeCommand(c *Client, cmd *command, args [][]byte) bool {
 	importing := !migrating && route.Importing
 	// Sharded pub/sub names channels, not keys: their presence is not checked, and
 	// cluster-allow-pubsubshard-when-down (default yes) applies instead of reads-when-down.
-	shard := isShardPubsub(cmd.meta.Name)
 	multiple, missing, existing := false, 0, 0
 	for i, pos := range keys {
 		k := args[pos]
@@ -105,6 +112,19 @@ func (s *Server) routeCommand(c *Client, cmd *command, args [][]byte) bool {
 		return false
 	}
 	return true
+}
+
+// shardChannelArgs are the argv indexes of a shard pub/sub command's channels.
+func shardChannelArgs(name string, argc int) []int {
+	last := argc - 1
+	if name == "spublish" {
+		last = min(1, last)
+	}
+	var pos []int
+	for i := 1; i <= last; i++ {
+		pos = append(pos, i)
+	}
+	return pos
 }
 
 func isShardPubsub(name string) bool {
