@@ -155,6 +155,10 @@ func (e *Eval) Load(body []byte) (*Script, error) {
 		return nil, Error("ERR Error compiling script (new function): " + compileMessage(err, src))
 	}
 	fn.Env = e.rt.env
+	// The main chunk is vararg; without '...' in its body gopher-lua builds a Lua 5.0
+	// "arg" table on every call, which no script can reach (the chunk has no local of that
+	// name): skip it.
+	fn.Proto.IsVarArg &^= lua.VarArgNeedsArg
 	s := &Script{SHA: sha, Body: append([]byte(nil), body...), Flags: flags, fn: fn}
 	e.scripts[sha] = s
 	e.bytes += len(body)

@@ -200,7 +200,13 @@ func (r *runtime) seal(index lua.LValue) {
 	env := L.NewTable()
 	mt := L.NewTable()
 	if index == nil {
-		index = L.NewFunction(r.globalIndex)
+		// env's __index is the globals table itself, whose own __index raises the
+		// missing-global error: a global that exists is found without a Go call (as in
+		// Redis, where _G holds the globals and only misses reach its metatable).
+		gmt := L.NewTable()
+		gmt.RawSetString("__index", L.NewFunction(r.globalIndex))
+		g.Metatable = gmt
+		index = g
 	}
 	mt.RawSetString("__index", index)
 	mt.RawSetString("__newindex", L.NewFunction(readonlyError))

@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"log/slog"
 	"strconv"
-	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -54,6 +53,13 @@ type scripting struct {
 	eval    *script.Eval
 	funcs   *script.Functions
 	running atomic.Pointer[scriptRun]
+	// timer marks the running script busy (armBusyTimer); threshold is the last
+	// busy-reply-threshold it read.
+	timer     atomic.Pointer[time.Timer]
+	threshold atomic.Int64
+	// the script executor: script_exec.go
+	execOnce  sync.Once
+	execQueue chan *execJob
 }
 
 // scriptRun is the script in execution, visible to other clients (SCRIPT KILL, FUNCTION
@@ -67,6 +73,7 @@ type scriptRun struct {
 	busy   chan struct{} // closed once it runs longer than busy-reply-threshold
 	done   chan struct{} // closed when it ends
 	dirty  atomic.Bool   // it wrote: SCRIPT KILL refuses
+	isBusy atomic.Bool   // busy is closed
 	client *Client
 }
 
@@ -96,6 +103,57 @@ func (s *Server) scriptLog(level int, msg string) {
 		l = slog.LevelWarn
 	}
 	s.log.Log(nil, l, msg)
+}
+
+// busyCheckMax bounds the wait before the busy timer first looks at a run: reading the
+// configuration costs more than a short script, so runs use the threshold read last, and a
+// lowered threshold is seen at the latest this long after the script started.
+const busyCheckMax = 100 * time.Millisecond
+
+// armBusyTimer starts the busy timer for the script that just started (the world is held
+// exclusively: one script at a time). One timer serves every run.
+func (s *Server) armBusyTimer() {
+	sc := &s.scr
+	t := sc.timer.Load()
+	if t == nil {
+		sc.threshold.Store(int64(s.busyReplyThreshold()))
+		t = time.AfterFunc(time.Hour, s.busyTimerFired)
+		sc.timer.Store(t)
+	}
+	t.Reset(busyWait(time.Duration(sc.threshold.Load()), 0))
+}
+
+// busyWait is how long the timer waits, for a run that has run elapsed, before it looks again.
+func busyWait(threshold, elapsed time.Duration) time.Duration {
+	if threshold <= 0 {
+		return busyCheckMax
+	}
+	return min(max(threshold-elapsed, 0), busyCheckMax)
+}
+
+// busyTimerFired checks the script in execution against busy-reply-threshold (read afresh)
+// and marks it busy once it has run past it; otherwise it waits again. A firing meant for a
+// run that has ended finds the next one, or none, and judges that one by its own start.
+func (s *Server) busyTimerFired() {
+	sc := &s.scr
+	d := s.busyReplyThreshold()
+	sc.threshold.Store(int64(d))
+	sr := sc.running.Load()
+	if sr == nil || sr.isBusy.Load() {
+		return
+	}
+	elapsed := time.Since(sr.start)
+	if d <= 0 || elapsed < d {
+		sc.timer.Load().Reset(busyWait(d, elapsed))
+		return
+	}
+	if !sr.isBusy.CompareAndSwap(false, true) {
+		return
+	}
+	s.log.Warn("Slow script detected: still in execution after " + strconv.FormatInt(d.Milliseconds(), 10) +
+		" milliseconds. You can try killing the script using the " + map[bool]string{true: "SCRIPT", false: "FUNCTION"}[sr.eval] +
+		" KILL command. Script name is: " + sr.name + ".")
+	close(sr.busy)
 }
 
 // busyReplyThreshold is busy-reply-threshold (alias lua-time-limit) in ms; 0 disables.
@@ -193,9 +251,9 @@ func numKeys(c *Client, arg []byte, nargs int, fcall bool) (int, bool) {
 }
 
 func cmdEval(c *Client, args [][]byte) {
-	name := strings.ToLower(string(args[0]))
-	evalsha := strings.HasPrefix(name, "evalsha")
-	ro := strings.HasSuffix(name, "_ro")
+	name := args[0]
+	evalsha := len(name) >= 7 && eqFold(name[:7], "evalsha")
+	ro := len(name) > 3 && eqFold(name[len(name)-3:], "_ro")
 	if evalsha && len(args[1]) != 40 {
 		c.w.Error(errNoScript)
 		return
@@ -307,19 +365,9 @@ func (s *Server) runScript(c *Client, eval bool, name string, args, keys [][]byt
 	}
 	sr.run = run
 	s.scr.running.Store(sr)
-	var timer *time.Timer
-	if d := s.busyReplyThreshold(); d > 0 {
-		timer = time.AfterFunc(d, func() {
-			s.log.Warn("Slow script detected: still in execution after " + strconv.FormatInt(d.Milliseconds(), 10) +
-				" milliseconds. You can try killing the script using the " + map[bool]string{true: "SCRIPT", false: "FUNCTION"}[eval] +
-				" KILL command. Script name is: " + name + ".")
-			close(sr.busy)
-		})
-	}
+	s.armBusyTimer()
 	defer func() {
-		if timer != nil {
-			timer.Stop()
-		}
+		s.scr.timer.Load().Stop()
 		s.scr.running.Store(nil)
 		close(sr.done)
 		if run.Killed() {

@@ -75,6 +75,12 @@ func (s *Server) execute(c *Client, args [][]byte) {
 		s.finishReply(c, mark)
 		return
 	}
+	if !bypass && runsOnExecutor(cmd) { // scripts run on the script executor: script_exec.go
+		if start, dur, ok := s.execOnExecutor(c, cmd, args); ok {
+			s.finishCommand(c, cmd, args, start, dur, mark)
+			return
+		}
+	}
 	if !bypass {
 		s.enterWorld(c, cmd) // shared, or exclusive for EXEC and scripts: atomic.go
 	}
@@ -93,6 +99,11 @@ func (s *Server) execute(c *Client, args [][]byte) {
 	}
 	s.serveBlocked() // clients blocked on keys this command wrote: blocking.go
 	s.exitWorld(c)
+	s.finishCommand(c, cmd, args, start, dur, mark)
+}
+
+// finishCommand is what follows a command that ran: stats, slowlog, MONITOR, the reply.
+func (s *Server) finishCommand(c *Client, cmd *command, args [][]byte, start time.Time, dur time.Duration, mark int) {
 	s.stats.commandsProcessed.Add(1)
 	cmd.stat.record(dur, replyIsError(c.w.Buf, mark))
 	if !cmd.meta.SkipSlowlog {
