@@ -284,7 +284,10 @@ func formatG14(f float64) string {
 		return "inf"
 	case math.IsInf(f, -1):
 		return "-inf"
-	case f != f:
+	case f != f: // glibc prints the sign: 0/0 is -nan on x86
+		if math.Signbit(f) {
+			return "-nan"
+		}
 		return "nan"
 	}
 	return strconv.FormatFloat(f, 'g', 14, 64)

@@ -150,7 +150,7 @@ func (e *Eval) Load(body []byte) (*Script, error) {
 		return nil, err
 	}
 	src := body[shebang:] // the shebang's newline stays: line numbers are the user's
-	fn, err := e.rt.L.Load(bytes.NewReader(src), "user_script")
+	fn, err := e.rt.load(bytes.NewReader(src), "user_script")
 	if err != nil {
 		return nil, Error("ERR Error compiling script (new function): " + compileMessage(err, src))
 	}

@@ -224,8 +224,7 @@ func (f *Functions) compile(code string) (*Library, error) {
 		return nil, Error("ERR Engine '" + cstr([]byte(engine)) + "' not found")
 	}
 	rt := f.rt
-	L := rt.L
-	fn, cerr := L.Load(strings.NewReader(rest), "user_function")
+	fn, cerr := rt.load(strings.NewReader(rest), "user_function")
 	if cerr != nil {
 		return nil, Error("ERR Error compiling function: " + compileMessage(cerr, []byte(rest)))
 	}

@@ -7,6 +7,7 @@ package script
 import (
 	"context"
 	"errors"
+	stdmath "math"
 	"strconv"
 	"strings"
 	"sync"
@@ -153,7 +154,11 @@ func newRuntime(source string) *runtime {
 	str := g.RawGetString("string").(*lua.LTable)
 	str.RawSetString("dump", lua.LNil)
 	str.RawSetString("rep", L.NewFunction(strRep))
+	str.RawSetString("format", L.NewFunction(wrapFormat(str.RawGetString("format").(*lua.LFunction).GFunction)))
+	g.RawGetString("table").(*lua.LTable).RawSetString("concat", L.NewFunction(tableConcat))
+	math.RawSetString("huge", lua.LNumber(stdmath.Inf(1)))
 	r.errh = L.NewFunction(r.errorHandler)
+	r.registerConcatArg() // concat.go
 	return r
 }
 
@@ -379,7 +384,7 @@ func (r *runtime) rawset(L *lua.LState) int {
 func (r *runtime) loadstring(L *lua.LState) int {
 	src := L.CheckString(1)
 	name := L.OptString(2, src)
-	fn, err := L.Load(strings.NewReader(src), chunkName(name))
+	fn, err := r.load(strings.NewReader(src), chunkName(name))
 	if err != nil {
 		L.Push(lua.LNil)
 		L.Push(lua.LString(compileMessage(err, []byte(src))))
