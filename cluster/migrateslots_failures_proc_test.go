@@ -126,22 +126,43 @@ func TestMigrateSlotsTargetKilledLate(t *testing.T) {
 	checkOwnership(t, a, b, b, total, names, l)
 }
 
-func TestMigrateSlotsSourceKilledHandOver(t *testing.T) {
-	t.Setenv(stallEnv, "handover=3s")
+func TestMigrateSlotsSourceKilledLate(t *testing.T) {
+	t.Setenv(stallEnv, "catchup=2s,handover=3s")
 	a, b := twoMasters(t, "--appendfsync", "always")
 	total, names := loadMoving(t, a, 64)
+
+	// While the writes made since the snapshot are forwarded: the target drops what it
+	// staged, the restarted source owns everything it acknowledged.
 	l := startLoad(t, a.Addr(), 3, names)
 	migrateSlots(t, a, b)
-	waitJobState(t, b, "taking-ownership")
-	// Everything the source acknowledged reached the target before End: the target
-	// finishes alone.
+	waitJobState(t, a, "streaming")
 	close(l.stop)
 	a.Kill()
 	l.wg.Wait() // errors from the dead node are expected here
+	waitFor(t, 10*time.Second, "the target's import to fail", func() (bool, string) {
+		m := migration(t, b)
+		return m["state"] == "failed", fmt.Sprint(m)
+	})
+	noStaging(t, b)
+	a.Restart()
+	waitClusterOK(t, a, b)
+	checkOwnership(t, a, b, a, total, names, l)
+	total += int(l.newKeys.Load())
+	first := l
+
+	// During the hand-over: everything the source acknowledged reached the target before
+	// End, so the target finishes alone; the restarted source learns that it lost the slots
+	// and deletes their keys.
+	l = startLoadFrom(t, a.Addr(), 3, 3, names)
+	migrateSlots(t, a, b)
+	waitJobState(t, b, "taking-ownership")
+	close(l.stop)
+	a.Kill()
+	l.wg.Wait()
 	waitJobState(t, b, "success")
 	a.Restart()
 	waitClusterOK(t, a, b)
-	// The restarted source learns that it lost the slots and deletes their keys.
+	l.maybe.Add(first.maybe.Load()) // DBSIZE may count the first load's failed writes too
 	checkOwnership(t, a, b, b, total, names, l)
 }
 
