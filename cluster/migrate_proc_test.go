@@ -127,9 +127,14 @@ func TestReshardHalf(t *testing.T) {
 }
 
 // Seed scenario: two masters shrunk to one: every slot of b resharded to a, b forgotten.
+// reshardTimeout is the node timeout of the long reshard tests: with two masters, one node
+// that misses a PONG for 1 s on a loaded machine makes the other's cluster state fail
+// (minority rule) and the reshard's RESTORE gets CLUSTERDOWN.
+const reshardTimeout = "5000"
+
 func TestShrinkToOne(t *testing.T) {
 	t.Parallel()
-	a, b := startSlotdb(t), startSlotdb(t)
+	a, b := startSlotdb(t, "--cluster-node-timeout", reshardTimeout), startSlotdb(t, "--cluster-node-timeout", reshardTimeout)
 	mustOK(t, a, "CLUSTER", "ADDSLOTSRANGE", "0", "8191")
 	mustOK(t, b, "CLUSTER", "ADDSLOTSRANGE", "8192", "16383")
 	meetAll(t, a, b)
@@ -156,8 +161,8 @@ func TestShrinkToOne(t *testing.T) {
 // redis -> slotdb, with redis-cli reshard; every key stays readable.
 func TestReshardMixedWithRedis(t *testing.T) {
 	t.Parallel()
-	a := startSlotdb(t)
-	r := startRedis(t)
+	a := startSlotdb(t, "--cluster-node-timeout", reshardTimeout)
+	r := proctest.StartRedis(t, "--cluster-enabled", "yes", "--cluster-node-timeout", reshardTimeout)
 	mustOK(t, a, "CLUSTER", "ADDSLOTSRANGE", "0", "8191")
 	mustOK(t, r, "CLUSTER", "ADDSLOTSRANGE", "8192", "16383")
 	mustOK(t, a, "CLUSTER", "MEET", "127.0.0.1", strconv.Itoa(r.Port))
