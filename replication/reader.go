@@ -2,6 +2,7 @@ package replication
 
 import (
 	"bufio"
+	"bytes"
 	"fmt"
 	"io"
 	"strconv"
@@ -124,4 +125,71 @@ func clip(b []byte) []byte {
 		return b[:40]
 	}
 	return b
+}
+
+// Buffered reports whether a whole command (or a bare newline) is already buffered, so that
+// the next ReadCommand returns without waiting for the network: a replica applying a run of
+// commands ends the run rather than hold it open waiting for more input.
+func (c *CommandReader) Buffered() bool {
+	n := c.r.Buffered()
+	if n == 0 {
+		return false
+	}
+	b, _ := c.r.Peek(n)
+	line, rest, ok := cutLine(b)
+	if !ok {
+		return false
+	}
+	if len(line) == 0 || line[0] != '*' {
+		return true // a keepalive, or a protocol error ReadCommand reports at once
+	}
+	args, ok := atoi(line[1:])
+	if !ok {
+		return true
+	}
+	for range args {
+		if line, rest, ok = cutLine(rest); !ok {
+			return false
+		}
+		if len(line) == 0 || line[0] != '$' {
+			return true
+		}
+		l, ok := atoi(line[1:])
+		if !ok {
+			return true
+		}
+		if int64(len(rest)) < l+2 {
+			return false
+		}
+		rest = rest[l+2:]
+	}
+	return true
+}
+
+// cutLine splits b after its first "\n", returning the line without "\r\n".
+func cutLine(b []byte) (line, rest []byte, ok bool) {
+	i := bytes.IndexByte(b, '\n')
+	if i < 0 {
+		return nil, b, false
+	}
+	line = b[:i]
+	if len(line) > 0 && line[len(line)-1] == '\r' {
+		line = line[:len(line)-1]
+	}
+	return line, b[i+1:], true
+}
+
+// atoi parses a small non-negative decimal.
+func atoi(b []byte) (int64, bool) {
+	if len(b) == 0 || len(b) > 18 {
+		return 0, false
+	}
+	var n int64
+	for _, ch := range b {
+		if ch < '0' || ch > '9' {
+			return 0, false
+		}
+		n = n*10 + int64(ch-'0')
+	}
+	return n, true
 }

@@ -98,7 +98,14 @@ func (s *Server) writesDrained() bool {
 // CLIENT PAUSE, SHUTDOWN waiting for its replicas) no key expires, so the offset a paused
 // master announces stays final and a replica taking over finds the same dataset (Redis's
 // checkClientPauseTimeoutAndReturnIfPaused in activeExpireCycle and expireIfNeeded).
+//
+// A read-only replica holds its expiry too: its master's DELs remove expired keys (Redis's
+// replicas run no active expiry and expireIfNeeded deletes nothing there), so the stream is
+// its only writer, which lets it apply the stream in runs (repl_apply.go).
 func (s *Server) expiryHeld() bool {
+	if r := s.repl; r.isReplica() && r.readOnly.Load() {
+		return true
+	}
 	if !s.intro.pause.on.Load() {
 		return false
 	}

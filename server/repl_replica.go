@@ -420,6 +420,7 @@ func (l *masterLink) stream(conn net.Conn, br *bufio.Reader, db int) error {
 	cr.Keep = true
 	timeout := time.Duration(r.timeout.Load()) * time.Second
 	base := l.applied.Load()
+	b := &applyBatch{l: l, mc: mc} // repl_apply.go
 	for {
 		conn.SetReadDeadline(time.Now().Add(timeout))
 		argv, err := cr.ReadCommand()
@@ -430,17 +431,22 @@ func (l *masterLink) stream(conn net.Conn, br *bufio.Reader, db int) error {
 			return masterLostError{err}
 		}
 		l.lastIO.Store(time.Now().UnixMilli())
+		// The commands already buffered are applied as one run, with one commit.
+		err = b.collect(cr, argv, base)
 		l.readOff.Store(base + cr.Offset())
 		r.applyMu.Lock()
-		if len(argv) > 0 {
-			s.execute(mc, argv)
-			mc.w.Buf = mc.w.Buf[:0]
+		if aerr := b.applyAll(r.readOnly.Load()); err == nil {
+			err = aerr
 		}
-		r.stream.FeedRaw(cr.Raw(), mc.db)
-		l.applied.Store(base + cr.Offset())
 		r.applyMu.Unlock()
+		if err != nil {
+			if l.stopped() {
+				return nil
+			}
+			return masterLostError{err}
+		}
 		if mc.closed.Load() {
-			return errors.New("master client closed")
+			return errMasterClientClosed
 		}
 	}
 }
