@@ -6,8 +6,8 @@ import (
 )
 
 // gopher-lua words some runtime errors differently from Lua 5.1; Redis users see Lua's
-// texts. Lua 5.1 also names the variable when it can ("global 'x'"), which gopher-lua
-// does not track: the translations give Lua's anonymous form.
+// texts. The translations give Lua's anonymous form; the error handler then adds the
+// variable's name where Lua 5.1 would ("global 'x'", objname.go).
 var (
 	reArith  = regexp.MustCompile(`cannot perform (\w+) operation between (\w+) and (\w+)`)
 	reIndex  = regexp.MustCompile(`attempt to index a non-table object\((\w+)\) with key '.*'`)
@@ -27,7 +27,7 @@ func luaMessage(s string) string {
 			}
 			return "attempt to concatenate a " + culprit + " value"
 		}
-		if culprit == "number" || culprit == "string" {
+		if !arithLHS(p[2], p[3]) {
 			culprit = p[3]
 		}
 		return "attempt to perform arithmetic on a " + culprit + " value"
@@ -35,4 +35,18 @@ func luaMessage(s string) string {
 	s = reIndex.ReplaceAllString(s, "attempt to index a $1 value")
 	s = strings.Replace(s, "__len undefined", "attempt to get length of a nil value", 1)
 	return reCallNF.ReplaceAllString(s, "attempt to call a nil value")
+}
+
+// arithLHSFailed reports whether a gopher-lua arithmetic error blames its left operand, as
+// luaMessage reads it.
+func arithLHSFailed(s string) bool {
+	p := reArith.FindStringSubmatch(s)
+	return p != nil && p[1] != "concat" && arithLHS(p[2], p[3])
+}
+
+// arithLHS is luaG_aritherror's choice, from the operand types alone: the left operand unless
+// it is a number, or a string beside a non-number (taken to be numeric: the types do not
+// tell "1" from "a").
+func arithLHS(lhs, rhs string) bool {
+	return lhs != "number" && (lhs != "string" || rhs == "number" || rhs == "string")
 }

@@ -444,7 +444,14 @@ func (r *runtime) errorHandler(L *lua.LState) int {
 	} else if tb, ok := obj.(*lua.LTable); ok {
 		t = tb
 	} else {
-		t = errTable(L, "ERR "+luaMessage(luaToStringValue(obj)))
+		raw := luaToStringValue(obj)
+		msg := luaMessage(raw)
+		if dbg, ok := L.GetStack(1); ok {
+			if _, err := L.GetInfo("S", dbg, lua.LNil); err == nil && dbg.What != "G" {
+				msg = nameTypeError(L, dbg, msg, arithLHSFailed(raw)) // objname.go
+			}
+		}
+		t = errTable(L, "ERR "+msg)
 	}
 	for level := 1; level < 4; level++ {
 		dbg, ok := L.GetStack(level)
