@@ -211,3 +211,41 @@ func TestScriptCluster(t *testing.T) {
 	}
 	sexpect(t, c, "-CROSSSLOT Keys in request don't hash to the same slot\r\n", "EVAL", "return 1", "2", "foo", "bar")
 }
+
+// Scripts run one at a time on the script executor, and no other command runs inside one:
+// read-modify-write scripts from several clients, interleaved with plain INCRs on the same
+// key, lose no update (an INCR or another script between a script's GET and SET would).
+func TestScriptsAtomicUnderConcurrency(t *testing.T) {
+	srv := proctest.StartSlotdb(t)
+	const clients, rounds = 6, 150
+	rmw := "local v = tonumber(redis.call('get', KEYS[1]) or '0') redis.call('set', KEYS[1], v + 1) redis.call('set', KEYS[2], v + 1) return v + 1"
+	var wg sync.WaitGroup
+	errs := make(chan string, clients)
+	for i := range clients {
+		wg.Add(1)
+		go func(i int) {
+			defer wg.Done()
+			c := srv.Dial(t)
+			for range rounds {
+				if i%2 == 0 {
+					b, err := c.Do("EVAL", rmw, "2", "n", "m")
+					if err != nil || b[0] != ':' {
+						errs <- "EVAL: " + string(b)
+						return
+					}
+				} else if b, err := c.Do("INCR", "n"); err != nil || b[0] != ':' {
+					errs <- "INCR: " + string(b)
+					return
+				}
+			}
+		}(i)
+	}
+	wg.Wait()
+	close(errs)
+	for e := range errs {
+		t.Fatal(e)
+	}
+	c := srv.Dial(t)
+	want := strconv.Itoa(clients * rounds)
+	sexpect(t, c, "$"+strconv.Itoa(len(want))+"\r\n"+want+"\r\n", "GET", "n")
+}
