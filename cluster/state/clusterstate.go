@@ -45,7 +45,7 @@ func (s *State) updateState(now int64) {
 		return
 	}
 	if ok {
-		s.logf(Notice, "Cluster state changed: ok")
+		s.logf(Warning, "Cluster state changed: ok")
 	} else {
 		s.logf(Warning, "Cluster state changed: fail")
 	}

@@ -394,7 +394,7 @@ func (s *State) Failover(now int64, opt string) (Output, error) {
 		s.logf(Notice, "Forced failover user request accepted.")
 		s.mfCanStart = true
 	default:
-		s.logf(Notice, "Manual failover user request accepted.")
+		s.logf(Warning, "Manual failover user request accepted.")
 		s.sendSimple(me.master, bus.TypeMFStart)
 	}
 	return s.finish(now), nil

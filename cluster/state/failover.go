@@ -59,7 +59,7 @@ func (s *State) sendFailoverAuthIfNeeded(now int64, n *node, req *bus.Header) {
 	master.votedTime = now
 	s.saveConfig(true)
 	s.sendSimple(n, bus.TypeFailoverAuthAck)
-	s.logf(Notice, "Failover auth granted to %.40s for epoch %d", n.id, s.currentEpoch)
+	s.logf(Warning, "Failover auth granted to %.40s for epoch %d", n.id, s.currentEpoch)
 }
 
 // replicaRank counts the other failover-capable replicas of my master with a greater
@@ -160,7 +160,7 @@ func (s *State) handleReplicaFailover(now int64) {
 			s.failoverAuthRank = 0
 			s.todoFailover = true
 		}
-		s.logf(Notice, "Start of election delayed for %d milliseconds (rank #%d, offset %d).",
+		s.logf(Warning, "Start of election delayed for %d milliseconds (rank #%d, offset %d).",
 			s.failoverAuthTime-now, s.failoverAuthRank, s.hooks.replOffset())
 		s.broadcastPong(broadcastLocalReplicas, now)
 		return
@@ -184,7 +184,7 @@ func (s *State) handleReplicaFailover(now int64) {
 	if !s.failoverAuthSent {
 		s.currentEpoch++
 		s.failoverAuthEpoch = s.currentEpoch
-		s.logf(Notice, "Starting a failover election for epoch %d.", s.currentEpoch)
+		s.logf(Warning, "Starting a failover election for epoch %d.", s.currentEpoch)
 		s.requestFailoverAuth()
 		s.failoverAuthSent = true
 		s.saveConfig(true)
@@ -192,10 +192,10 @@ func (s *State) handleReplicaFailover(now int64) {
 		return
 	}
 	if s.failoverAuthCount >= quorum {
-		s.logf(Notice, "Failover election won: I'm the new master.")
+		s.logf(Warning, "Failover election won: I'm the new master.")
 		if me.configEpoch < s.failoverAuthEpoch {
 			me.configEpoch = s.failoverAuthEpoch
-			s.logf(Notice, "configEpoch set to %d after successful failover", me.configEpoch)
+			s.logf(Warning, "configEpoch set to %d after successful failover", me.configEpoch)
 		}
 		s.failoverReplaceYourMaster(now)
 	} else {
@@ -225,7 +225,7 @@ func (s *State) handleManualFailover(now int64) {
 	}
 	if s.mfMasterOffset == s.hooks.replOffset() {
 		s.mfCanStart = true
-		s.logf(Notice, "All master replication stream processed, manual failover can start.")
+		s.logf(Warning, "All master replication stream processed, manual failover can start.")
 		s.todoFailover = true
 	}
 	_ = now

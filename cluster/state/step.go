@@ -64,7 +64,7 @@ func (s *State) processPacket(now int64, l *link, m *bus.Message) {
 			h.MFlags[0]&bus.MFlagPaused != 0 && s.mfMasterOffset == -1 {
 			s.mfMasterOffset = sender.replOffset
 			s.todoManualFailover = true
-			s.logf(Notice, "Received replication offset for paused master manual failover: %d", s.mfMasterOffset)
+			s.logf(Warning, "Received replication offset for paused master manual failover: %d", s.mfMasterOffset)
 		}
 	}
 
@@ -136,7 +136,7 @@ func (s *State) processPacket(now int64, l *link, m *bus.Message) {
 		s.mfReplica = sender
 		s.out.PauseWritesUntil = now + mfTimeout*mfPauseMult
 		s.hooks.pauseWrites(s.out.PauseWritesUntil) // now: the PING below carries the offset
-		s.logf(Notice, "Manual failover requested by replica %.40s.", sender.id)
+		s.logf(Warning, "Manual failover requested by replica %.40s.", sender.id)
 		s.sendPing(l, bus.TypePing, now)
 	case bus.TypeUpdate:
 		if sender == nil {
